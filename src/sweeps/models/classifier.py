@@ -1,0 +1,111 @@
+"""The text classifier: (optional pooler) -> MLP -> logits."""
+
+from __future__ import annotations
+
+
+import torch
+from omegaconf import DictConfig
+from torch import nn
+
+from sweeps.models.pooling import AttentionPooling
+
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.01),
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,
+}
+
+
+def _name(value) -> str:
+    return str(getattr(value, "value", value))
+
+
+def init_linear(layer: nn.Linear, scheme: str, activation: str) -> None:
+    """Initialise one linear layer; biases start at zero except under torch's default."""
+    if scheme == "default":
+        return
+    gain = nn.init.calculate_gain("leaky_relu" if activation == "leaky_relu" else
+                                  activation if activation in ("relu", "tanh", "sigmoid") else "linear")
+    if scheme == "xavier":
+        nn.init.xavier_uniform_(layer.weight, gain=gain)
+    elif scheme == "xavier_normal":
+        nn.init.xavier_normal_(layer.weight, gain=gain)
+    elif scheme == "he":
+        nonlinearity = "leaky_relu" if activation == "leaky_relu" else "relu"
+        nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
+    elif scheme == "normal":
+        nn.init.normal_(layer.weight, std=0.01)
+    elif scheme == "zeros":
+        # Every hidden unit computes the same thing and gets the same gradient: symmetry never breaks.
+        nn.init.zeros_(layer.weight)
+    else:
+        raise ValueError(f"unknown init scheme {scheme!r}")
+    nn.init.zeros_(layer.bias)
+
+
+class HiddenBlock(nn.Module):
+    """linear -> (norm) -> activation -> dropout, with an optional skip when widths match."""
+
+    def __init__(self, d_in: int, d_out: int, activation: str, dropout: float, norm: str,
+                 residual: bool) -> None:
+        super().__init__()
+        self.linear = nn.Linear(d_in, d_out)
+        self.norm = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}.get(norm, lambda _: nn.Identity())(d_out)
+        self.activation = _ACTIVATIONS[activation]()
+        self.dropout = nn.Dropout(dropout)
+        self.residual = residual and d_in == d_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.dropout(self.activation(self.norm(self.linear(x))))
+        return x + out if self.residual else out
+
+
+class TextClassifier(nn.Module):
+    """Maps pooled document vectors (or token ids, with a pooler) to class logits.
+
+    A binary task has one output logit (sigmoid + BCE); K > 2 classes have K (softmax + CE).
+    ``hidden_dims=[]`` makes this logistic regression on the pooled vector.
+    """
+
+    def __init__(self, input_dim: int, hidden_dims: list[int], num_classes: int, activation: str = "relu",
+                 dropout: float = 0.0, init: str = "xavier", norm: str = "none", residual: bool = False,
+                 pooler: nn.Module | None = None) -> None:
+        super().__init__()
+        self.pooler = pooler
+        widths = [input_dim, *hidden_dims]
+        self.blocks = nn.ModuleList(
+            HiddenBlock(a, b, activation, dropout, norm, residual) for a, b in zip(widths[:-1], widths[1:]))
+        self.num_outputs = 1 if num_classes == 2 else num_classes
+        self.head = nn.Linear(widths[-1], self.num_outputs)
+        for block in self.blocks:
+            init_linear(block.linear, init, activation)
+        # The head feeds a sigmoid/softmax, not the hidden activation.
+        init_linear(self.head, "xavier" if init in ("he", "xavier", "xavier_normal") else init, "linear")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.pooler is not None:
+            x = self.pooler(x)  # (B, L) ids -> (B, D)
+        for block in self.blocks:
+            x = block(x)  # (B, H)
+        logits = self.head(x)  # (B, 1) or (B, K)
+        return logits.squeeze(-1) if self.num_outputs == 1 else logits
+
+
+def build_model(cfg: DictConfig, input_dim: int, num_classes: int,
+                embedding_table: torch.Tensor | None = None) -> TextClassifier:
+    """The model ``cfg.model`` describes, for inputs of ``input_dim`` features."""
+    pooler = AttentionPooling(embedding_table) if embedding_table is not None else None
+    return TextClassifier(
+        input_dim=input_dim, hidden_dims=list(cfg.model.hidden_dims), num_classes=num_classes,
+        activation=_name(cfg.model.activation), dropout=cfg.model.dropout, init=_name(cfg.model.init),
+        norm=_name(cfg.model.norm), residual=cfg.model.residual, pooler=pooler,
+    )
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+__all__ = ["TextClassifier", "build_model", "count_parameters", "init_linear"]

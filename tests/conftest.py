@@ -1,0 +1,93 @@
+"""Shared fixtures: a composed config pointed at tmp_path, and tiny synthetic labelled text.
+
+Every test writes under its own tmp_path (MLflow db, caches, checkpoints), so tests never see
+each other's state or the user's ``runs/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from sweeps.__main__ import CONF_DIR
+
+REPO = Path(__file__).resolve().parents[1]
+
+POSITIVE = "great wonderful excellent superb loved brilliant enjoyable fantastic".split()
+NEGATIVE = "awful terrible boring worst hated dull waste poor".split()
+FILLER = "the a movie film plot actor scene story was it and this".split()
+
+
+def synthetic_rows(n: int, seed: int = 0, classes: int = 2) -> list[tuple[str, int]]:
+    """Reviews whose label is carried by a few sentiment words among filler (learnable, not trivial)."""
+    rng = random.Random(seed)
+    vocab = [POSITIVE, NEGATIVE, "goal match team league coach".split(), "vote party election minister".split(),
+             "chip software phone internet data".split()][:classes]
+    rows = []
+    for i in range(n):
+        label = i % classes
+        words = rng.choices(FILLER, k=rng.randint(8, 20)) + rng.choices(vocab[label], k=rng.randint(1, 3))
+        if rng.random() < 0.1:  # a little label noise keeps accuracy below 100%
+            words += rng.choices(vocab[(label + 1) % classes], k=2)
+        rng.shuffle(words)
+        rows.append((" ".join(words) + " <br /><br />", label))
+    return rows
+
+
+def write_csv(path: Path, rows, header=("text", "label")) -> Path:
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def tiny_csv(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "reviews.csv", synthetic_rows(400))
+
+
+def small_overrides(runs_dir: Path, data_path: Path) -> list[str]:
+    """Overrides that make a full run take a couple of seconds on synthetic data."""
+    return [
+        f"paths.runs_dir={runs_dir}", "data=files", f"data.path={data_path}",
+        "embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=5",
+        "model.hidden_dims=[16]", "trainer.max_epochs=4", "data.batch_size=32", "optimizer.lr=0.01",
+        "tracking.confusion_every=2",
+    ]
+
+
+def compose_config(overrides: list[str]) -> DictConfig:
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose(config_name="config", overrides=overrides)
+
+
+@pytest.fixture
+def small_cfg(tmp_path: Path, tiny_csv: Path) -> DictConfig:
+    return compose_config(small_overrides(tmp_path / "runs", tiny_csv))
+
+
+def run_cli(args: list[str], cwd: Path, env_extra: dict | None = None, timeout: int = 240) -> subprocess.CompletedProcess:
+    """Run ``python -m sweeps`` exactly as a user would."""
+    env = {**os.environ, "PYTHONHASHSEED": "random", **(env_extra or {})}
+    env.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.run([sys.executable, "-m", "sweeps", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def mlflow_runs(uri: str, experiment: str = "sweeps"):
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return []
+    return client.search_runs([exp.experiment_id])
