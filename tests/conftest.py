@@ -34,7 +34,7 @@ def synthetic_rows(n: int, seed: int = 0, classes: int = 2) -> list[tuple[str, i
     rows = []
     for i in range(n):
         label = i % classes
-        words = rng.choices(FILLER, k=rng.randint(8, 20)) + rng.choices(vocab[label], k=rng.randint(1, 3))
+        words = rng.choices(FILLER, k=rng.randint(5, 12)) + rng.choices(vocab[label], k=rng.randint(3, 6))
         if rng.random() < 0.1:  # a little label noise keeps accuracy below 100%
             words += rng.choices(vocab[(label + 1) % classes], k=2)
         rng.shuffle(words)
@@ -59,8 +59,8 @@ def small_overrides(runs_dir: Path, data_path: Path) -> list[str]:
     """Overrides that make a full run take a couple of seconds on synthetic data."""
     return [
         f"paths.runs_dir={runs_dir}", "data=files", f"data.path={data_path}",
-        "embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=5",
-        "model.hidden_dims=[16]", "trainer.max_epochs=4", "data.batch_size=32", "optimizer.lr=0.01",
+        "embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=20",
+        "model.hidden_dims=[16]", "trainer.max_epochs=6", "data.batch_size=16", "optimizer.lr=0.02",
         "tracking.confusion_every=2",
     ]
 

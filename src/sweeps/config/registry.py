@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from hydra.core.config_store import ConfigStore
 
-from sweeps.config import schema
-
-_GROUP_SCHEMAS = {
-    "data": schema.DataConf,
-    "embeddings": schema.EmbeddingsConf,
-    "model": schema.ModelConf,
-    "optimizer": schema.OptimizerConf,
-    "schedule": schema.ScheduleConf,
-    "trainer": schema.TrainerConf,
-    "tracking": schema.TrackingConf,
-}
+from sweeps.config.schema import SweepsConf
 
 
 def register_configs() -> None:
-    """Store ``sweeps_schema`` (the root) and ``<group>/schema`` nodes the YAML files extend."""
-    cs = ConfigStore.instance()
-    cs.store(name="sweeps_schema", node=schema.SweepsConf)
-    for group, node in _GROUP_SCHEMAS.items():
-        cs.store(group=group, name="schema", node=node)
+    """Store the root schema as ``sweeps_schema``; ``conf/config.yaml`` lists it first in its defaults.
+
+    Its typed fields (``model: ModelConf`` ...) validate whatever each group's YAML merges into them,
+    so group files need no schema entry of their own.
+    """
+    ConfigStore.instance().store(name="sweeps_schema", node=SweepsConf)

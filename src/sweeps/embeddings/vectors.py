@@ -97,8 +97,8 @@ def load_vectors_file(path: str) -> WordVectors:
         raise EmbeddingsError(
             f"cannot read embeddings file {path} as word2vec/GloVe vectors: {type(exc).__name__}: {exc}"
             .splitlines()[0]) from exc
-    if len(kv) == 0:
-        raise EmbeddingsError(f"embeddings file {path} holds no vectors")
+    if len(kv) == 0 or kv.vector_size == 0:
+        raise EmbeddingsError(f"embeddings file {path} holds no vectors (expected lines of 'word v1 v2 ...')")
     return WordVectors(list(kv.index_to_key), kv.vectors.astype(np.float32))
 
 

@@ -20,6 +20,7 @@ from sweeps.data import load_rows, make_splits
 from sweeps.data.splits import Split
 from sweeps.data.text import TOKENIZER_VERSION
 from sweeps.embeddings import WordVectors, build_vectors
+from sweeps.errors import EmbeddingsError
 from sweeps.utils.cache import ArrayCache, cache_key
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,9 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
     for name in _SPLITS:
         split = getattr(splits, name)
         docs, oov = _encode(split, index)
+        if name == "train" and oov == 1.0:
+            raise EmbeddingsError(f"the {cfg.embeddings.name} vectors cover none of the training tokens "
+                                  f"(is embeddings.path the right file for this language/tokenization?)")
         if token_level:
             ids, lengths = _pad(docs, cfg.data.max_tokens)
             built[name] = FeatureSplit(labels=split.labels, ids=ids, lengths=lengths, oov_rate=oov)

@@ -1,0 +1,75 @@
+"""``python -m sweeps`` as a user runs it: help, config printing, a real run, and bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REPO, mlflow_runs, run_cli, small_overrides, synthetic_rows, write_csv
+
+
+def test_help_lists_groups_and_cfg_job_prints_the_config(tmp_path):
+    shown = run_cli(["--help"], cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "optimizer: adam, adamw, momentum, sgd" in shown.stdout and "hidden_dims" in shown.stdout
+    job = run_cli(["--cfg", "job", "optimizer=sgd", "model.hidden_dims=[64,32]"], cwd=tmp_path)
+    # The composed config reflects the overrides, and nothing ran (no runs/ dir created).
+    assert job.returncode == 0 and "name: sgd" in job.stdout and "- 64\n  - 32" in job.stdout
+    assert not (tmp_path / "runs").exists()
+
+
+def test_cli_run_prints_accuracy_run_id_and_ui_command(tmp_path, tiny_csv):
+    done = run_cli(small_overrides(tmp_path / "runs", tiny_csv), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.split("MLflow run id: ")[1].split()[0]
+    runs = mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db")
+    # The printed id is the one finished run in the store, and the printed accuracy is its test/acc.
+    assert [r.info.run_id for r in runs] == [run_id] and runs[0].info.status == "FINISHED"
+    assert f"test accuracy {runs[0].data.metrics['test/acc']:.4f}" in done.stdout
+    assert "mlflow ui --backend-store-uri sqlite:///" in done.stdout and "--host 127.0.0.1" in done.stdout
+
+
+def _bad_input_cases(tmp_path):
+    csv = write_csv(tmp_path / "ok.csv", synthetic_rows(60))
+    one_class = write_csv(tmp_path / "one.csv", [(t, 1) for t, _ in synthetic_rows(20)])
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_bytes(b"\x00\x01 not vectors")
+    base = small_overrides(tmp_path / "runs", csv)
+    return {
+        "unknown key": (base + ["model.dropuot=0.1"], "dropuot"),
+        "unknown group choice": (base + ["optimizer=adamm"], "adamm"),
+        "wrong type": (base + ["data.batch_size=big"], "data.batch_size"),
+        "lr <= 0": (base + ["optimizer.lr=0"], "optimizer.lr"),
+        "batch < 1": (base + ["data.batch_size=0"], "data.batch_size"),
+        "fractions": (base + ["data.val_fraction=0.6", "data.test_fraction=0.5"], "data.val_fraction"),
+        "missing file": (base + [f"data.path={tmp_path / 'absent.csv'}"], "absent.csv"),
+        "empty file": (base + [f"data.path={empty}"], "empty.csv"),
+        "missing column": (base + ["data.text_column=review"], "review"),
+        "single class": (base + [f"data.path={one_class}"], "single class"),
+        "unreadable vectors": (base + ["embeddings=file", f"embeddings.path={vectors}"], "vectors.txt"),
+    }
+
+
+CASES = ["unknown key", "unknown group choice", "wrong type", "lr <= 0", "batch < 1", "fractions",
+         "missing file", "empty file", "missing column", "single class", "unreadable vectors"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_clear_line_nonzero_exit_no_traceback(tmp_path, case):
+    overrides, named = _bad_input_cases(tmp_path)[case]
+    done = run_cli(overrides, cwd=tmp_path)
+    assert done.returncode != 0
+    # The message names the key or file, and no Python traceback is shown.
+    assert named in done.stderr and "Traceback" not in done.stderr + done.stdout
+    # Nothing is left RUNNING (here: no run was even created).
+    assert all(r.info.status != "RUNNING" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
+
+
+@pytest.mark.slow
+def test_readme_main_job_on_embedded_imdb_reaches_080(tmp_path):
+    """The README's main command, default config, full embedded IMDB, cold cache."""
+    done = run_cli([f"paths.runs_dir={tmp_path / 'runs'}"], cwd=REPO, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    accuracy = float(done.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy >= 0.80
