@@ -58,7 +58,6 @@ def main() -> None:
     train, val = _tensor_split(features, "train"), _tensor_split(features, "val")
 
     trainer = build_trainer(cfg, features)
-    trainer.max_epochs = 1
     seed_everything(0)
     model = build_model(cfg, features.input_dim, features.num_classes)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.optimizer.lr)

@@ -1,8 +1,9 @@
 """``train(cfg)``: one tracked training run, as plain Python that tests call directly.
 
-The steps, in order: check the config, build (or reuse) features, open the MLflow run, train,
-evaluate the best weights on the test split, log artifacts. Nothing touches MLflow until the
-config and data have been checked, so bad input never leaves a run behind.
+The steps, in order: check the config, build (or reuse) features, open the MLflow run (or reopen
+the one being resumed), train, evaluate the best weights on the test split, log artifacts.
+Nothing touches MLflow until the config, data and any checkpoint have been checked, so bad input
+never leaves a run behind.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,9 +26,11 @@ from sweeps.models.classifier import count_parameters
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
 from sweeps.tracking.callbacks import MlflowEpochLogger
 from sweeps.tracking.plots import confusion_figure, curves_figure
-from sweeps.training import (EarlyStopping, FitResult, TensorSplit, Trainer, build_optimizer, build_scheduler,
-                             save_checkpoint)
+from sweeps.training import (EarlyStopping, FitResult, LoopOptions, TensorSplit, Trainer, build_optimizer,
+                             build_scheduler)
 from sweeps.training.checkpoint import load_model_state
+from sweeps.training.faults import faults_from_env
+from sweeps.training.resume import load_resume_state
 from sweeps.utils.seeding import seed_everything
 
 log = logging.getLogger("sweeps")
@@ -45,9 +49,6 @@ class RunResult:
     tracking_uri: str
     run_url: str
 
-    def objective(self, name: str) -> float:
-        return self.metrics[name]
-
 
 def _tensor_split(features: Features, name: str) -> TensorSplit:
     split = features.split(name)
@@ -57,12 +58,13 @@ def _tensor_split(features: Features, name: str) -> TensorSplit:
     return TensorSplit(torch.from_numpy(split.ids), labels, torch.from_numpy(split.lengths))
 
 
-def _device(requested: str) -> str:
-    if requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if requested == "cuda" and not torch.cuda.is_available():
+def resolve_device(requested: str, precision: str) -> str:
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if requested == "auto" else requested
+    if device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("trainer.device", "cuda requested but no CUDA device is available")
-    return requested
+    if precision == "16" and device != "cuda":
+        raise ConfigError("trainer.precision", "16 (fp16 + grad scaler) needs a CUDA device; use bf16 on CPU")
+    return device
 
 
 def _run_name(cfg: DictConfig) -> str:
@@ -73,21 +75,32 @@ def _run_name(cfg: DictConfig) -> str:
     return f"{cfg.data.name}-{cfg.embeddings.name}-{pooling}-{hidden}-{cfg.optimizer.name}-s{cfg.seed}"
 
 
-def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = None) -> Trainer:
+def loop_options(cfg: DictConfig, device: str) -> LoopOptions:
+    t = cfg.trainer
+    return LoopOptions(
+        batch_size=cfg.data.batch_size, max_epochs=t.max_epochs, seed=cfg.seed,
+        accumulate_grad_batches=t.accumulate_grad_batches, grad_clip=t.grad_clip,
+        grad_clip_algorithm=t.grad_clip_algorithm, label_smoothing=t.label_smoothing, precision=str(t.precision),
+        device=device, drop_last=cfg.data.drop_last, log_every_n_steps=t.log_every_n_steps, progress=t.progress,
+    )
+
+
+def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = None,
+                  checkpoint_dir: Path | None = None, checkpoint_extra: dict[str, Any] | None = None) -> Trainer:
     """Model, optimizer, schedule and loop for ``cfg``; seeded so weights are reproducible."""
+    options = loop_options(cfg, resolve_device(cfg.trainer.device, str(cfg.trainer.precision)))
     seed_everything(cfg.seed)
     table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
     model = build_model(cfg, features.input_dim, features.num_classes, table)
-    optimizer = build_optimizer(cfg.optimizer, model.parameters())
-    steps_per_epoch = -(-len(features.train) // cfg.data.batch_size)
-    scheduler = build_scheduler(cfg.schedule, optimizer, steps_per_epoch, cfg.trainer.max_epochs)
+    effective_batch = options.batch_size * options.accumulate_grad_batches
+    optimizer = build_optimizer(cfg.optimizer, model.parameters(), effective_batch)
+    batches = len(features.train) // options.batch_size if options.drop_last else -(-len(features.train) // options.batch_size)
+    steps_per_epoch = max(1, -(-max(1, batches) // options.accumulate_grad_batches))
+    schedule = build_scheduler(cfg.schedule, optimizer, steps_per_epoch, cfg.trainer.max_epochs)
     es = cfg.trainer.early_stopping
-    return Trainer(
-        model, optimizer, scheduler, num_classes=features.num_classes, batch_size=cfg.data.batch_size,
-        max_epochs=cfg.trainer.max_epochs, seed=cfg.seed,
-        early_stopping=EarlyStopping(es.monitor, es.mode, es.patience, es.min_delta),
-        grad_clip=cfg.trainer.grad_clip, device=_device(cfg.trainer.device), callbacks=callbacks,
-    )
+    return Trainer(model, optimizer, schedule, num_classes=features.num_classes, options=options,
+                   early_stopping=EarlyStopping(es.monitor, es.mode, es.patience, es.min_delta),
+                   callbacks=callbacks, checkpoint_dir=checkpoint_dir, checkpoint_extra=checkpoint_extra)
 
 
 def _data_summary(features: Features) -> dict[str, float]:
@@ -97,56 +110,72 @@ def _data_summary(features: Features) -> dict[str, float]:
     return summary
 
 
-def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, trainer: Trainer,
-                 test_metrics: dict, resolved: dict, checkpoint_dir: Path) -> None:
+def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, test_metrics: dict,
+                 checkpoint_dir: Path) -> None:
     run.log_dict({"labels": features.class_names, "matrix": test_metrics["confusion"].tolist()},
                  "test_confusion_matrix.json")
     run.log_figure(confusion_figure(test_metrics["confusion"], features.class_names, "test (best epoch)"),
                    "test_confusion_matrix.png")
     run.log_figure(curves_figure(fit.history, fit.best_epoch), "training_curves.png")
     run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
-    best_path = checkpoint_dir / "best.pt"
-    save_checkpoint(best_path, {
-        "model": fit.best_state, "optimizer": trainer.optimizer.state_dict(), "epoch": fit.best_epoch,
-        "config": resolved, "class_names": features.class_names, "input_dim": features.input_dim,
-    })
-    run.log_artifact(best_path, "checkpoints")
+    for name in ("best.pt", "last.pt"):
+        if (checkpoint_dir / name).is_file():
+            run.log_artifact(checkpoint_dir / name, "checkpoints")
 
 
-def train(cfg: DictConfig) -> RunResult:
-    """Run one training job described by ``cfg`` and record it in MLflow."""
+def _final_metrics(fit: FitResult, test) -> dict[str, float]:
+    best = fit.history[fit.best_epoch - 1] if fit.best_epoch > 0 else fit.history[-1]
+    return {
+        "test/loss": test.loss, "test/acc": test.metrics["acc"], "test/precision": test.metrics["precision"],
+        "test/recall": test.metrics["recall"], "test/f1": test.metrics["f1"],
+        "best/val/loss": best["val/loss"], "best/val/acc": best["val/acc"],
+        "best_epoch": fit.best_epoch, "stopped_epoch": fit.stopped_epoch, "time/train_s": fit.train_time_s,
+    }
+
+
+def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
+    """Run one training job described by ``cfg`` and record it in MLflow.
+
+    ``callbacks`` see every epoch (a study's pruning reporter plugs in here).
+    """
     validate_config(cfg)
-    device = _device(cfg.trainer.device)
+    device = resolve_device(cfg.trainer.device, str(cfg.trainer.precision))
+    runs_dir = Path(cfg.paths.runs_dir)
+    resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+    resume_state, resume_path = None, None
+    if cfg.trainer.resume_from:
+        resume_state, resume_path = load_resume_state(str(cfg.trainer.resume_from), runs_dir, cfg.tracking.uri, resolved)
     features = prepare_features(cfg)
     log.info("data: %d train / %d val / %d test, %d classes, OOV %.1f%% (train), features %s",
              len(features.train), len(features.val), len(features.test), features.num_classes,
              100 * features.train.oov_rate, "cached" if features.cache_hit else "built")
-    resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name,
             **{str(k): v for k, v in (cfg.tags or {}).items()}}
     with MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=_run_name(cfg),
-                   artifact_location=cfg.tracking.artifact_location, tags=tags) as run:
-        run.log_params(flatten_config(resolved))
-        trainer = build_trainer(cfg, features)
-        logger = MlflowEpochLogger(run, features.class_names, cfg.tracking.confusion_every)
-        trainer.callbacks.append(logger)
-        run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
-        run.set_tags({"device": device, "torch": torch.__version__, "python": platform.python_version()})
+                   artifact_location=cfg.tracking.artifact_location, tags=tags,
+                   run_id=resume_state.get("run_id") if resume_state else None) as run:
+        checkpoint_dir = runs_dir / "checkpoints" / run.run_id
+        extra = {"config": resolved, "class_names": features.class_names, "input_dim": features.input_dim,
+                 "run_id": run.run_id}
+        trainer = build_trainer(cfg, features, checkpoint_dir=checkpoint_dir, checkpoint_extra=extra)
+        trainer.callbacks += [MlflowEpochLogger(run, features.class_names, cfg.tracking.confusion_every),
+                              *(callbacks or []), *faults_from_env()]
+        if resume_state is None:
+            run.log_params(flatten_config(resolved))
+            run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
+            run.set_tags({"device": device, "torch": torch.__version__, "python": platform.python_version()})
+        else:
+            trainer.load_state_dict(resume_state)
+            run.set_tags({"resumed_from": str(resume_path), "resumed_at_epoch": trainer.epoch})
+            log.info("resuming run %s after epoch %d", run.run_id, trainer.epoch)
 
         fit = trainer.fit(_tensor_split(features, "train"), _tensor_split(features, "val"))
         load_model_state(trainer.model, fit.best_state, "best epoch")
         test = trainer.evaluate(_tensor_split(features, "test"))
-        best = fit.history[fit.best_epoch - 1] if fit.best_epoch > 0 else fit.history[-1]
-        final = {
-            "test/loss": test.loss, "test/acc": test.metrics["acc"], "test/precision": test.metrics["precision"],
-            "test/recall": test.metrics["recall"], "test/f1": test.metrics["f1"],
-            "best/val/loss": best["val/loss"], "best/val/acc": best["val/acc"],
-            "best_epoch": fit.best_epoch, "stopped_epoch": fit.stopped_epoch, "time/train_s": fit.train_time_s,
-        }
+        final = _final_metrics(fit, test)
         run.log_metrics(final, step=fit.stopped_epoch)
-        run.set_tags({"stop_reason": fit.stop_reason})
-        checkpoint_dir = Path(cfg.paths.runs_dir) / "checkpoints" / run.run_id
-        _log_results(run, cfg, features, fit, trainer, test.metrics, resolved, checkpoint_dir)
+        run.set_tags({"stop_reason": fit.stop_reason, "stopped_epoch": fit.stopped_epoch})
+        _log_results(run, cfg, features, fit, test.metrics, checkpoint_dir)
         return RunResult(run_id=run.run_id, experiment_id=run.experiment_id, metrics=final,
                          best_epoch=fit.best_epoch, stopped_epoch=fit.stopped_epoch, stop_reason=fit.stop_reason,
                          tracking_uri=cfg.tracking.uri, run_url=run.run_url())

@@ -68,3 +68,21 @@ def test_corrupt_checkpoint_is_a_clear_error(tmp_path, content):
         path.write_bytes(content)
     with pytest.raises(CheckpointError, match="bad.pt"):
         load_checkpoint(path)
+
+
+def test_a_crash_mid_write_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    model = TextClassifier(6, [4], 2)
+    path = tmp_path / "last.pt"
+    save_checkpoint(path, {"model": model.state_dict(), "epoch": 1})
+
+    def torn_write(obj, target):
+        with open(target, "wb") as fh:
+            fh.write(b"half a checkp")  # the process dies here
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", torn_write)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, {"model": model.state_dict(), "epoch": 2})
+    monkeypatch.undo()
+    # The previous checkpoint still loads, and the torn temp file was cleaned up.
+    assert load_checkpoint(path)["epoch"] == 1 and [p.name for p in tmp_path.iterdir()] == ["last.pt"]

@@ -75,6 +75,8 @@ class DataConf:
     split_seed: int = 42
     # Longest token sequence kept per document (token-level models only).
     max_tokens: int = 400
+    # Drop the last incomplete training batch of each epoch.
+    drop_last: bool = False
 
 
 @dataclass
@@ -106,6 +108,10 @@ class ModelConf:
     init: Init = Init.xavier
     norm: Norm = Norm.none
     residual: bool = False
+    # Dropout on the pooled input embedding, before the first layer.
+    input_dropout: float = 0.0
+    # Standard deviation for init=normal.
+    init_std: float = 0.01
 
 
 @dataclass
@@ -118,19 +124,27 @@ class OptimizerConf:
     nesterov: bool = False
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
     eps: float = 1e-8
+    # Rescale lr for the batch size: none | linear (lr * B/B0) | sqrt (lr * sqrt(B/B0)).
+    scale_lr_with_batch: str = "none"
+    # B0: the batch size `lr` was tuned for.
+    base_batch_size: int = 64
 
 
 @dataclass
 class ScheduleConf:
-    # constant | step | cosine | warmup_cosine
+    # constant | step | cosine | warmup_cosine | warmup_linear | plateau
     name: str = MISSING
-    # Fraction of all optimizer steps spent warming up linearly from 0 (warmup_cosine).
+    # Fraction of all optimizer steps spent warming up linearly from 0 (warmup_* schedules).
     warmup_fraction: float = 0.0
     # step: multiply the lr by gamma every `step_epochs` epochs.
     step_epochs: int = 10
     gamma: float = 0.5
-    # Cosine schedules end at lr * min_lr_ratio.
+    # Cosine/linear decays end at lr * min_lr_ratio.
     min_lr_ratio: float = 0.0
+    # plateau: multiply lr by gamma after `patience` epochs without improvement of `monitor`.
+    monitor: str = "val/loss"
+    mode: str = "min"
+    patience: int = 2
 
 
 @dataclass
@@ -149,10 +163,24 @@ class EarlyStoppingConf:
 class TrainerConf:
     max_epochs: int = 30
     early_stopping: EarlyStoppingConf = field(default_factory=EarlyStoppingConf)
-    # Clip the global gradient norm to this value; null = off.
+    # Clip gradients to this value; null = off.
     grad_clip: Optional[float] = None
-    # cpu | cuda | auto
-    device: str = "cpu"
+    # norm: rescale the global gradient norm to grad_clip; value: clamp each element to +-grad_clip.
+    grad_clip_algorithm: str = "norm"
+    # Sum gradients over k mini-batches before each optimizer step (effective batch k * batch_size).
+    accumulate_grad_batches: int = 1
+    # Targets become (1 - eps) * onehot + eps / K.
+    label_smoothing: float = 0.0
+    # 32 | bf16 (autocast, CPU or CUDA) | 16 (fp16 autocast + grad scaler, CUDA only)
+    precision: str = "32"
+    # cpu | cuda | auto (cuda when present)
+    device: str = "auto"
+    # Continue a stopped run: a checkpoint path or an MLflow run id.
+    resume_from: Optional[str] = None
+    # Per-step metrics (lr, loss) are logged every N optimizer steps.
+    log_every_n_steps: int = 50
+    # Progress bar: null = only when stderr is a terminal.
+    progress: Optional[bool] = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from sweeps.errors import ConfigError
 
 _OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
-_SCHEDULES = ("constant", "step", "cosine", "warmup_cosine")
+_SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "warmup_linear", "plateau")
 _DATA_SOURCES = ("embedded_imdb", "hub", "files")
 _EMBEDDINGS = ("word2vec", "glove50", "file", "random")
 
@@ -52,11 +52,16 @@ def validate_config(cfg: DictConfig) -> None:
     _require(all(h >= 1 for h in cfg.model.hidden_dims), "model.hidden_dims",
              f"every width must be >= 1, got {list(cfg.model.hidden_dims)}")
     _require(0 <= cfg.model.dropout < 1, "model.dropout", f"must be in [0, 1), got {cfg.model.dropout}")
+    _require(0 <= cfg.model.input_dropout < 1, "model.input_dropout",
+             f"must be in [0, 1), got {cfg.model.input_dropout}")
+    _require(cfg.model.init_std > 0, "model.init_std", f"must be > 0, got {cfg.model.init_std}")
 
     _one_of(opt.name, "optimizer.name", _OPTIMIZERS)
     _require(opt.lr > 0, "optimizer.lr", f"must be > 0, got {opt.lr}")
     _require(opt.weight_decay >= 0, "optimizer.weight_decay", f"must be >= 0, got {opt.weight_decay}")
     _require(0 <= opt.momentum < 1, "optimizer.momentum", f"must be in [0, 1), got {opt.momentum}")
+    _one_of(opt.scale_lr_with_batch, "optimizer.scale_lr_with_batch", ("none", "linear", "sqrt"))
+    _require(opt.base_batch_size >= 1, "optimizer.base_batch_size", f"must be >= 1, got {opt.base_batch_size}")
 
     sched = cfg.schedule
     _one_of(sched.name, "schedule.name", _SCHEDULES)
@@ -72,3 +77,14 @@ def validate_config(cfg: DictConfig) -> None:
     _require(trainer.grad_clip is None or trainer.grad_clip > 0, "trainer.grad_clip",
              f"must be null or > 0, got {trainer.grad_clip}")
     _one_of(trainer.device, "trainer.device", ("cpu", "cuda", "auto"))
+    _one_of(trainer.grad_clip_algorithm, "trainer.grad_clip_algorithm", ("norm", "value"))
+    _require(trainer.accumulate_grad_batches >= 1, "trainer.accumulate_grad_batches",
+             f"must be >= 1, got {trainer.accumulate_grad_batches}")
+    _require(0 <= trainer.label_smoothing < 1, "trainer.label_smoothing",
+             f"must be in [0, 1), got {trainer.label_smoothing}")
+    _one_of(trainer.precision, "trainer.precision", ("32", "bf16", "16"))
+    _require(trainer.log_every_n_steps >= 1, "trainer.log_every_n_steps",
+             f"must be >= 1, got {trainer.log_every_n_steps}")
+    if sched.name == "plateau":
+        _one_of(sched.mode, "schedule.mode", ("min", "max"))
+        _require(sched.patience >= 0, "schedule.patience", f"must be >= 0, got {sched.patience}")

@@ -22,7 +22,7 @@ def _name(value) -> str:
     return str(getattr(value, "value", value))
 
 
-def init_linear(layer: nn.Linear, scheme: str, activation: str) -> None:
+def init_linear(layer: nn.Linear, scheme: str, activation: str, std: float = 0.01) -> None:
     """Initialise one linear layer; biases start at zero except under torch's default."""
     if scheme == "default":
         return
@@ -36,7 +36,7 @@ def init_linear(layer: nn.Linear, scheme: str, activation: str) -> None:
         nonlinearity = "leaky_relu" if activation == "leaky_relu" else "relu"
         nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
     elif scheme == "normal":
-        nn.init.normal_(layer.weight, std=0.01)
+        nn.init.normal_(layer.weight, std=std)
     elif scheme == "zeros":
         # Every hidden unit computes the same thing and gets the same gradient: symmetry never breaks.
         nn.init.zeros_(layer.weight)
@@ -71,22 +71,24 @@ class TextClassifier(nn.Module):
 
     def __init__(self, input_dim: int, hidden_dims: list[int], num_classes: int, activation: str = "relu",
                  dropout: float = 0.0, init: str = "xavier", norm: str = "none", residual: bool = False,
-                 pooler: nn.Module | None = None) -> None:
+                 pooler: nn.Module | None = None, input_dropout: float = 0.0, init_std: float = 0.01) -> None:
         super().__init__()
         self.pooler = pooler
+        self.input_dropout = nn.Dropout(input_dropout)
         widths = [input_dim, *hidden_dims]
         self.blocks = nn.ModuleList(
             HiddenBlock(a, b, activation, dropout, norm, residual) for a, b in zip(widths[:-1], widths[1:]))
         self.num_outputs = 1 if num_classes == 2 else num_classes
         self.head = nn.Linear(widths[-1], self.num_outputs)
         for block in self.blocks:
-            init_linear(block.linear, init, activation)
+            init_linear(block.linear, init, activation, init_std)
         # The head feeds a sigmoid/softmax, not the hidden activation.
-        init_linear(self.head, "xavier" if init in ("he", "xavier", "xavier_normal") else init, "linear")
+        init_linear(self.head, "xavier" if init in ("he", "xavier", "xavier_normal") else init, "linear", init_std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.pooler is not None:
             x = self.pooler(x)  # (B, L) ids -> (B, D)
+        x = self.input_dropout(x)
         for block in self.blocks:
             x = block(x)  # (B, H)
         logits = self.head(x)  # (B, 1) or (B, K)
@@ -101,6 +103,7 @@ def build_model(cfg: DictConfig, input_dim: int, num_classes: int,
         input_dim=input_dim, hidden_dims=list(cfg.model.hidden_dims), num_classes=num_classes,
         activation=_name(cfg.model.activation), dropout=cfg.model.dropout, init=_name(cfg.model.init),
         norm=_name(cfg.model.norm), residual=cfg.model.residual, pooler=pooler,
+        input_dropout=cfg.model.input_dropout, init_std=cfg.model.init_std,
     )
 
 

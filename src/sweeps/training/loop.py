@@ -1,7 +1,8 @@
-"""The training loop: mini-batches, schedule, clipping, early stopping, callbacks.
+"""The training loop: mini-batches, accumulation, clipping, precision, schedule, early stopping,
+checkpoints and exact resume.
 
-It knows nothing about MLflow or Optuna. Those plug in as callbacks that see each epoch's
-metrics, so the same loop serves a single run, a study trial and the benchmarks.
+It knows nothing about MLflow or Optuna. Those plug in as callbacks that receive each epoch's
+report, so the same loop serves a single run, a study trial and the benchmarks.
 """
 
 from __future__ import annotations
@@ -10,15 +11,19 @@ import copy
 import math
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
 from sweeps.evaluation import classification_metrics
+from sweeps.training.checkpoint import save_checkpoint
 from sweeps.training.early_stopping import EarlyStopping
+from sweeps.training.schedules import Schedule
 
 
 @dataclass
@@ -40,11 +45,41 @@ class TensorSplit:
 
 
 @dataclass
+class LoopOptions:
+    """How to train, independent of what is trained."""
+
+    batch_size: int = 64
+    max_epochs: int = 30
+    seed: int = 0
+    accumulate_grad_batches: int = 1
+    grad_clip: float | None = None
+    grad_clip_algorithm: str = "norm"  # norm | value
+    label_smoothing: float = 0.0
+    precision: str = "32"  # 32 | bf16 | 16
+    device: str = "cpu"
+    drop_last: bool = False
+    log_every_n_steps: int = 50
+    progress: bool | None = None
+
+
+@dataclass
 class Evaluation:
     loss: float
     metrics: dict  # acc, precision, recall, f1, confusion
     probs: np.ndarray  # (N,) P(class 1) or (N, K)
     preds: np.ndarray  # (N,)
+
+
+@dataclass
+class EpochReport:
+    """Everything a callback may want about the epoch that just ended."""
+
+    epoch: int
+    metrics: dict[str, float]
+    evaluation: Evaluation
+    # (global step, {name: value}) every `log_every_n_steps` optimizer steps.
+    step_metrics: list[tuple[int, dict[str, float]]] = field(default_factory=list)
+    is_best: bool = False
 
 
 @dataclass
@@ -56,13 +91,15 @@ class FitResult:
     stop_reason: str  # max_epochs | early_stopping | diverged | <callback reason>
     best_state: dict[str, torch.Tensor]
     train_time_s: float
-    val_confusions: list[np.ndarray] = field(default_factory=list)
 
 
 class Callback(Protocol):
-    """Sees every finished epoch; may raise to stop training (e.g. ``optuna.TrialPruned``)."""
+    """Sees every finished epoch; may raise to stop training (``StopTraining``, ``optuna.TrialPruned``).
 
-    def on_epoch_end(self, epoch: int, metrics: dict[str, float], evaluation: Evaluation) -> None: ...
+    A callback may also define ``on_checkpoint(epoch)``, called once that epoch's checkpoint is on disk.
+    """
+
+    def on_epoch_end(self, report: EpochReport) -> None: ...
 
 
 class StopTraining(Exception):
@@ -73,15 +110,29 @@ class StopTraining(Exception):
         self.reason = reason
 
 
-def loss_function(num_outputs: int) -> nn.Module:
-    return nn.BCEWithLogitsLoss() if num_outputs == 1 else nn.CrossEntropyLoss()
+class ClassificationLoss(nn.Module):
+    """BCE on one logit or cross-entropy on K, with label smoothing, summed or averaged.
 
+    Training sums per-example losses and divides by the examples of the whole accumulation group,
+    so k accumulated batches of b give exactly the gradient of one batch of k*b.
+    """
 
-def _targets(labels: torch.Tensor, num_outputs: int) -> torch.Tensor:
-    return labels.float() if num_outputs == 1 else labels
+    def __init__(self, num_outputs: int, label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        self.num_outputs, self.label_smoothing = num_outputs, label_smoothing
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+        logits = logits.float()
+        if self.num_outputs == 1:
+            target = labels.float()
+            if self.label_smoothing:
+                target = target * (1 - self.label_smoothing) + self.label_smoothing / 2
+            return nn.functional.binary_cross_entropy_with_logits(logits, target, reduction=reduction)
+        return nn.functional.cross_entropy(logits, labels, label_smoothing=self.label_smoothing, reduction=reduction)
 
 
 def _predict(logits: torch.Tensor, num_outputs: int) -> tuple[torch.Tensor, torch.Tensor]:
+    logits = logits.float()
     if num_outputs == 1:
         probs = torch.sigmoid(logits)
         return probs, (probs >= 0.5).long()
@@ -92,47 +143,105 @@ def _predict(logits: torch.Tensor, num_outputs: int) -> tuple[torch.Tensor, torc
 class Trainer:
     """Trains a classifier whose forward maps a batch of inputs to logits."""
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer,
-                 scheduler: torch.optim.lr_scheduler.LRScheduler, *, num_classes: int, batch_size: int,
-                 max_epochs: int, seed: int, early_stopping: EarlyStopping, grad_clip: float | None = None,
-                 device: str = "cpu", callbacks: list[Callback] | None = None, progress: bool | None = None) -> None:
-        self.model, self.optimizer, self.scheduler = model.to(device), optimizer, scheduler
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, schedule: Schedule, *,
+                 num_classes: int, options: LoopOptions, early_stopping: EarlyStopping,
+                 callbacks: list[Callback] | None = None, checkpoint_dir: Path | None = None,
+                 checkpoint_extra: dict[str, Any] | None = None) -> None:
+        self.options = options
+        self.model, self.optimizer, self.schedule = model.to(options.device), optimizer, schedule
         self.num_classes, self.num_outputs = num_classes, 1 if num_classes == 2 else num_classes
-        self.loss_fn = loss_function(self.num_outputs)
-        self.batch_size, self.max_epochs, self.seed = batch_size, max_epochs, seed
-        self.early_stopping, self.grad_clip, self.device = early_stopping, grad_clip, device
+        self.loss_fn = ClassificationLoss(self.num_outputs, options.label_smoothing)
+        self.early_stopping = early_stopping
         self.callbacks = list(callbacks or [])
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.checkpoint_extra = dict(checkpoint_extra or {})
+        self.progress = sys.stderr.isatty() if options.progress is None else options.progress
+        device_type = "cuda" if options.device.startswith("cuda") else "cpu"
+        self._autocast_dtype = {"bf16": torch.bfloat16, "16": torch.float16}.get(options.precision)
+        self._device_type = device_type
+        self.scaler = torch.amp.GradScaler(device_type, enabled=options.precision == "16")
+        self.global_step = 0
+        self.epoch = 0
+        self.history: list[dict[str, float]] = []
+        self.best_state = copy.deepcopy(self.model.state_dict())
+
+    # -- one epoch -----------------------------------------------------------------------------
+    def _autocast(self):
+        if self._autocast_dtype is None:
+            return nullcontext()
+        return torch.autocast(self._device_type, dtype=self._autocast_dtype)
 
     def _epoch_order(self, n: int, epoch: int) -> torch.Tensor:
         """Shuffle from (seed, epoch) alone, so a resumed run replays the same batches."""
-        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        generator = torch.Generator().manual_seed(self.options.seed * 1_000_003 + epoch)
         return torch.randperm(n, generator=generator)
 
-    def train_epoch(self, data: TensorSplit, epoch: int) -> dict[str, float]:
+    def _batches(self, n: int, epoch: int) -> list[torch.Tensor]:
+        batches = list(self._epoch_order(n, epoch).split(self.options.batch_size))
+        if self.options.drop_last and len(batches) > 1 and len(batches[-1]) < self.options.batch_size:
+            batches.pop()
+        return batches
+
+    def _clip(self) -> float:
+        """Clip per config; return the pre-clip global gradient norm (always measured: it is cheap)."""
+        params = [p for p in self.model.parameters() if p.grad is not None]
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params])
+        if self.options.grad_clip is not None:
+            if self.options.grad_clip_algorithm == "value":
+                torch.nn.utils.clip_grad_value_(params, self.options.grad_clip)
+            else:
+                torch.nn.utils.clip_grads_with_norm_(params, self.options.grad_clip, norm)
+        return float(norm)
+
+    def _optimizer_step(self) -> float:
+        self.scaler.unscale_(self.optimizer)
+        norm = self._clip()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.schedule.step_batch()
+        self.global_step += 1
+        return norm
+
+    def train_epoch(self, data: TensorSplit, epoch: int) -> tuple[dict[str, float], list]:
+        """One pass over ``data``; returns epoch metrics and the sampled per-step metrics."""
+        opts = self.options
         self.model.train()
-        order = self._epoch_order(len(data), epoch)
-        batches = order.split(self.batch_size)
+        batches = self._batches(len(data), epoch)
+        groups = [batches[i:i + opts.accumulate_grad_batches] for i in range(0, len(batches), opts.accumulate_grad_batches)]
         if self.progress:
             from tqdm import tqdm
-            batches = tqdm(batches, desc=f"epoch {epoch}", leave=False, file=sys.stderr)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for index in batches:
-            inputs, labels = data.batch(index)
-            inputs, labels = inputs.to(self.device), labels.to(self.device)
-            logits = self.model(inputs)
-            loss = self.loss_fn(logits, _targets(labels, self.num_outputs))
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if self.grad_clip is not None:
-                nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
-            self.optimizer.step()
-            self.scheduler.step()
-            with torch.no_grad():
-                loss_sum += loss.item() * len(labels)
-                correct += int((_predict(logits, self.num_outputs)[1] == labels).sum())
+            groups = tqdm(groups, desc=f"epoch {epoch}", leave=False, file=sys.stderr)
+        loss_sum = torch.zeros(())
+        correct = torch.zeros((), dtype=torch.long)
+        seen, norms, step_metrics = 0, [], []
+        self.optimizer.zero_grad(set_to_none=True)
+        for group in groups:
+            group_size = sum(len(index) for index in group)
+            group_loss = 0.0
+            for index in group:
+                inputs, labels = data.batch(index)
+                inputs, labels = inputs.to(opts.device), labels.to(opts.device)
+                with self._autocast():
+                    logits = self.model(inputs)
+                loss = self.loss_fn(logits, labels, reduction="sum")
+                self.scaler.scale(loss / group_size).backward()
+                with torch.no_grad():
+                    loss_sum += loss.detach().cpu()
+                    correct += (_predict(logits.detach(), self.num_outputs)[1] == labels).sum().cpu()
+                    group_loss += float(loss)
                 seen += len(labels)
-        return {"train/loss": loss_sum / seen, "train/acc": correct / seen}
+            if not math.isfinite(group_loss):
+                return {"train/loss": float("nan"), "train/acc": float(correct) / max(seen, 1)}, step_metrics
+            lr = self.optimizer.param_groups[0]["lr"]
+            norms.append(self._optimizer_step())
+            if self.global_step % max(1, opts.log_every_n_steps) == 0:
+                step_metrics.append((self.global_step, {"lr_step": lr, "train/loss_step": group_loss / group_size,
+                                                        "grad_norm_step": norms[-1]}))
+        metrics = {"train/loss": float(loss_sum) / max(seen, 1), "train/acc": float(correct) / max(seen, 1)}
+        if norms:
+            metrics.update({"grad_norm/mean": float(np.mean(norms)), "grad_norm/max": float(np.max(norms))})
+        return metrics, step_metrics
 
     @torch.no_grad()
     def evaluate(self, data: TensorSplit, batch_size: int = 1024) -> Evaluation:
@@ -140,53 +249,95 @@ class Trainer:
         loss_sum, probs, preds = 0.0, [], []
         for index in torch.arange(len(data)).split(batch_size):
             inputs, labels = data.batch(index)
-            logits = self.model(inputs.to(self.device))
-            loss_sum += self.loss_fn(logits, _targets(labels.to(self.device), self.num_outputs)).item() * len(labels)
+            with self._autocast():
+                logits = self.model(inputs.to(self.options.device))
+            loss_sum += float(self.loss_fn(logits, labels.to(self.options.device), reduction="sum"))
             p, y = _predict(logits, self.num_outputs)
             probs.append(p.cpu())
             preds.append(y.cpu())
         preds_np = torch.cat(preds).numpy()
         metrics = classification_metrics(data.labels.numpy(), preds_np, self.num_classes)
-        return Evaluation(loss_sum / len(data), metrics, torch.cat(probs).numpy(), preds_np)
+        return Evaluation(loss_sum / len(data), metrics, torch.cat(probs).float().numpy(), preds_np)
 
+    # -- the whole fit ---------------------------------------------------------------------------
     def fit(self, train: TensorSplit, val: TensorSplit) -> FitResult:
-        history: list[dict[str, float]] = []
-        confusions: list[np.ndarray] = []
-        best_state = copy.deepcopy(self.model.state_dict())
-        stop_reason, epoch = "max_epochs", 0
+        stop_reason = "max_epochs"
         started = time.perf_counter()
-        for epoch in range(1, self.max_epochs + 1):
+        first_epoch = self.epoch + 1
+        for epoch in range(first_epoch, self.options.max_epochs + 1):
+            self.epoch = epoch
             t0 = time.perf_counter()
-            metrics = self.train_epoch(train, epoch)
+            metrics, step_metrics = self.train_epoch(train, epoch)
             train_time = time.perf_counter() - t0
             evaluation = self.evaluate(val)
             metrics.update({
                 "val/loss": evaluation.loss, "val/acc": evaluation.metrics["acc"],
                 "val/f1": evaluation.metrics["f1"], "lr": self.optimizer.param_groups[0]["lr"],
                 "epoch_time_s": time.perf_counter() - t0, "throughput": len(train) / max(train_time, 1e-9),
+                "global_step": float(self.global_step),
             })
-            history.append(metrics)
-            confusions.append(evaluation.metrics["confusion"])
+            self.history.append(metrics)
+            report = EpochReport(epoch, metrics, evaluation, step_metrics)
             if not math.isfinite(metrics["train/loss"]):
                 stop_reason = "diverged"
-                self._notify(epoch, metrics, evaluation)
+                self._notify(report)
                 break
-            is_best, stop = self.early_stopping.update(epoch, metrics)
-            if is_best:
-                best_state = copy.deepcopy(self.model.state_dict())
+            report.is_best, stop = self.early_stopping.update(epoch, metrics)
+            if report.is_best:
+                self.best_state = copy.deepcopy(self.model.state_dict())
+            self.schedule.step_epoch(metrics)
             try:
-                self._notify(epoch, metrics, evaluation)
+                self._notify(report)
             except StopTraining as request:
                 stop_reason = request.reason
                 break
+            finally:
+                self._save_checkpoints(report.is_best)
             if stop:
                 stop_reason = "early_stopping"
                 break
-        return FitResult(history=history, best_epoch=self.early_stopping.best_epoch,
-                         best_value=self.early_stopping.best, stopped_epoch=epoch, stop_reason=stop_reason,
-                         best_state=best_state, train_time_s=time.perf_counter() - started,
-                         val_confusions=confusions)
+        return FitResult(history=self.history, best_epoch=self.early_stopping.best_epoch,
+                         best_value=self.early_stopping.best, stopped_epoch=self.epoch, stop_reason=stop_reason,
+                         best_state=self.best_state, train_time_s=time.perf_counter() - started)
 
-    def _notify(self, epoch: int, metrics: dict[str, float], evaluation: Evaluation) -> None:
+    def _notify(self, report: EpochReport) -> None:
         for callback in self.callbacks:
-            callback.on_epoch_end(epoch, metrics, evaluation)
+            callback.on_epoch_end(report)
+
+    # -- checkpoints and resume --------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly where this epoch ended."""
+        state = {
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(), "scaler": self.scaler.state_dict(),
+            "early_stopping": self.early_stopping.state_dict(), "epoch": self.epoch,
+            "global_step": self.global_step, "history": self.history, "best_state": self.best_state,
+            "rng_torch": torch.get_rng_state(),
+        }
+        if torch.cuda.is_available():
+            state["rng_cuda"] = torch.cuda.get_rng_state_all()
+        return {**self.checkpoint_extra, **state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.early_stopping.load_state_dict(state["early_stopping"])
+        self.epoch, self.global_step = int(state["epoch"]), int(state["global_step"])
+        self.history = [dict(h) for h in state["history"]]
+        self.best_state = state["best_state"]
+        torch.set_rng_state(state["rng_torch"])
+        if "rng_cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+
+    def _save_checkpoints(self, is_best: bool) -> None:
+        if self.checkpoint_dir is None:
+            return
+        state = self.state_dict()
+        save_checkpoint(self.checkpoint_dir / "last.pt", state)
+        if is_best:
+            save_checkpoint(self.checkpoint_dir / "best.pt", {**state, "model": self.best_state})
+        for callback in self.callbacks:
+            if hasattr(callback, "on_checkpoint"):
+                callback.on_checkpoint(self.epoch)

@@ -1,24 +1,43 @@
-"""Optimizers named in ``conf/optimizer``."""
+"""Optimizers named in ``conf/optimizer``, with optional lr scaling by batch size."""
 
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 import torch
 from omegaconf import DictConfig
 
 
-def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
-    """``sgd`` and ``adam`` add weight decay to the gradient (L2, coupled); ``adamw`` decouples it."""
+def scaled_lr(lr: float, rule: str, batch_size: int, base_batch_size: int) -> float:
+    """Goyal et al.'s linear rule, or the square-root rule suited to adaptive optimizers.
+
+    Keeps a batch-size sweep comparable: larger batches take fewer, larger steps.
+    """
+    ratio = batch_size / base_batch_size
+    if rule == "linear":
+        return lr * ratio
+    if rule == "sqrt":
+        return lr * math.sqrt(ratio)
+    if rule == "none":
+        return lr
+    raise ValueError(f"unknown lr scaling rule {rule!r}")
+
+
+def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter],
+                    effective_batch_size: int | None = None) -> torch.optim.Optimizer:
+    """``sgd``/``momentum``/``adam`` add weight decay to the gradient (L2, coupled); ``adamw`` decouples it."""
     params = [p for p in params if p.requires_grad]
+    lr = scaled_lr(cfg.lr, cfg.scale_lr_with_batch, effective_batch_size or cfg.base_batch_size,
+                   cfg.base_batch_size)
     if cfg.name == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return torch.optim.SGD(params, lr=lr, weight_decay=cfg.weight_decay)
     if cfg.name == "momentum":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum or 0.9, nesterov=cfg.nesterov,
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum or 0.9, nesterov=cfg.nesterov,
                                weight_decay=cfg.weight_decay)
     betas = tuple(cfg.betas)
     if cfg.name == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
+        return torch.optim.Adam(params, lr=lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
     if cfg.name == "adamw":
-        return torch.optim.AdamW(params, lr=cfg.lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
+        return torch.optim.AdamW(params, lr=lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
     raise ValueError(f"unknown optimizer {cfg.name!r}")

@@ -1,15 +1,20 @@
-"""Learning-rate schedules, all stepped once per optimizer step.
+"""Learning-rate schedules.
 
-Stepping per batch (not per epoch) makes warmup and cosine smooth and keeps a schedule's shape
-independent of how many batches an epoch has.
+Step-based schedules are stepped once per optimizer step (not per epoch): warmup and cosine stay
+smooth and their shape does not depend on how many batches an epoch has. ``plateau`` reacts to
+a validation metric, so it can only be stepped once per epoch.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from omegaconf import DictConfig
+
+STEP_SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "warmup_linear")
+SCHEDULES = (*STEP_SCHEDULES, "plateau")
 
 
 def lr_factor(name: str, step: int, total_steps: int, steps_per_epoch: int, *, warmup_fraction: float = 0.0,
@@ -19,20 +24,53 @@ def lr_factor(name: str, step: int, total_steps: int, steps_per_epoch: int, *, w
         return 1.0
     if name == "step":
         return gamma ** (step // max(1, step_epochs * steps_per_epoch))
-    warmup = int(round(warmup_fraction * total_steps)) if name == "warmup_cosine" else 0
+    warmup = int(round(warmup_fraction * total_steps)) if name.startswith("warmup_") else 0
     if step < warmup:
         return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
     if name in ("cosine", "warmup_cosine"):
-        progress = min(1.0, (step - warmup) / max(1, total_steps - warmup))
         return min_lr_ratio + (1.0 - min_lr_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
+    if name == "warmup_linear":
+        return min_lr_ratio + (1.0 - min_lr_ratio) * (1.0 - progress)
     raise ValueError(f"unknown schedule {name!r}")
 
 
+class Schedule:
+    """One interface over per-step and per-epoch schedules; the trainer calls both hooks."""
+
+    def __init__(self, cfg: DictConfig, optimizer: torch.optim.Optimizer, steps_per_epoch: int,
+                 max_epochs: int) -> None:
+        self.name = cfg.name
+        if cfg.name == "plateau":
+            self.per_epoch = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, mode=cfg.mode, factor=cfg.gamma, patience=cfg.patience)
+            self.monitor = cfg.monitor
+            self.per_step = None
+        else:
+            total = max(1, steps_per_epoch * max_epochs)
+            self.per_step = torch.optim.lr_scheduler.LambdaLR(
+                optimizer,
+                lambda step: lr_factor(cfg.name, step, total, steps_per_epoch, warmup_fraction=cfg.warmup_fraction,
+                                       step_epochs=cfg.step_epochs, gamma=cfg.gamma,
+                                       min_lr_ratio=cfg.min_lr_ratio),
+            )
+            self.per_epoch = None
+
+    def step_batch(self) -> None:
+        if self.per_step is not None:
+            self.per_step.step()
+
+    def step_epoch(self, metrics: dict[str, float]) -> None:
+        if self.per_epoch is not None:
+            self.per_epoch.step(metrics[self.monitor])
+
+    def state_dict(self) -> dict[str, Any]:
+        return (self.per_step or self.per_epoch).state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        (self.per_step or self.per_epoch).load_state_dict(state)
+
+
 def build_scheduler(cfg: DictConfig, optimizer: torch.optim.Optimizer, steps_per_epoch: int,
-                    max_epochs: int) -> torch.optim.lr_scheduler.LambdaLR:
-    total = max(1, steps_per_epoch * max_epochs)
-    return torch.optim.lr_scheduler.LambdaLR(
-        optimizer,
-        lambda step: lr_factor(cfg.name, step, total, steps_per_epoch, warmup_fraction=cfg.warmup_fraction,
-                               step_epochs=cfg.step_epochs, gamma=cfg.gamma, min_lr_ratio=cfg.min_lr_ratio),
-    )
+                    max_epochs: int) -> Schedule:
+    return Schedule(cfg, optimizer, steps_per_epoch, max_epochs)

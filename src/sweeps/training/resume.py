@@ -1,0 +1,60 @@
+"""Find the checkpoint ``trainer.resume_from`` points at and check it fits the current config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sweeps.errors import CheckpointError
+from sweeps.tracking.mlflow_run import flatten_config
+from sweeps.training.checkpoint import load_checkpoint
+
+# Keys a resumed run may change: where it logs, how long it goes on, what it resumes from.
+_MAY_DIFFER = ("trainer.resume_from", "trainer.max_epochs", "trainer.progress", "trainer.device", "tracking.",
+               "paths.", "tags.")
+
+
+def locate_checkpoint(resume_from: str, runs_dir: Path, tracking_uri: str) -> Path:
+    """A path is used as is; anything else is an MLflow run id whose ``last.pt`` is looked up
+    locally first, then downloaded from the run's artifacts."""
+    path = Path(resume_from)
+    if path.is_file() or path.suffix == ".pt" or "/" in resume_from:
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint not found: {resume_from} (trainer.resume_from)")
+        return path
+    local = runs_dir / "checkpoints" / resume_from / "last.pt"
+    if local.is_file():
+        return local
+    try:
+        from mlflow.tracking import MlflowClient
+
+        client = MlflowClient(tracking_uri=tracking_uri)
+        client.get_run(resume_from)
+        import tempfile
+
+        return Path(client.download_artifacts(resume_from, "checkpoints/last.pt", tempfile.mkdtemp()))
+    except Exception as exc:
+        raise CheckpointError(f"trainer.resume_from={resume_from}: not a checkpoint file, and no MLflow run "
+                              f"with a checkpoints/last.pt artifact in {tracking_uri}") from exc
+
+
+def check_compatible(payload: dict[str, Any], resolved: dict[str, Any], source: Path) -> None:
+    """Refuse to resume under a config that would change what is being trained."""
+    saved = flatten_config(payload.get("config", {}))
+    current = flatten_config(resolved)
+    differing = sorted(k for k in set(saved) | set(current)
+                       if saved.get(k) != current.get(k) and not k.startswith(_MAY_DIFFER))
+    if differing:
+        shown = ", ".join(f"{k} ({saved.get(k)} -> {current.get(k)})" for k in differing[:4])
+        raise CheckpointError(f"checkpoint {source} was trained with a different config: {shown}")
+
+
+def load_resume_state(resume_from: str, runs_dir: Path, tracking_uri: str,
+                      resolved: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+    path = locate_checkpoint(resume_from, runs_dir, tracking_uri)
+    payload = load_checkpoint(path)
+    for key in ("optimizer", "schedule", "early_stopping", "history", "epoch"):
+        if key not in payload:
+            raise CheckpointError(f"checkpoint {path} holds weights only ('{key}' missing); resume needs last.pt")
+    check_compatible(payload, resolved, path)
+    return payload, path

@@ -1,0 +1,69 @@
+"""Exact resume after a real SIGKILL, and the checkpoint errors users hit when resuming."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+import torch
+
+from sweeps.training import load_checkpoint
+from tests.conftest import mlflow_runs, run_cli, small_overrides
+
+
+def _overrides(runs, csv):
+    # No early stop: all 6 epochs run in both the reference and the interrupted run; dropout on,
+    # so the saved RNG state matters.
+    return small_overrides(runs, csv) + ["trainer.max_epochs=6", "trainer.early_stopping.patience=0",
+                                         "model.dropout=0.3", "tracking.experiment=resume"]
+
+
+def test_sigkill_after_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_csv):
+    reference = run_cli(_overrides(tmp_path / "ref", tiny_csv), cwd=tmp_path)
+    assert reference.returncode == 0, reference.stderr
+
+    runs = tmp_path / "runs"
+    uri = f"sqlite:///{runs}/mlflow.db"
+    killed = run_cli(_overrides(runs, tiny_csv), cwd=tmp_path, env_extra={"SWEEPS_FAULT_KILL_AFTER_EPOCH": "3"})
+    # A real SIGKILL: the process could not clean up, so its MLflow run is still RUNNING.
+    assert killed.returncode == -signal.SIGKILL
+    [stuck] = mlflow_runs(uri, "resume")
+    assert stuck.info.status == "RUNNING"
+    assert load_checkpoint(runs / "checkpoints" / stuck.info.run_id / "last.pt")["epoch"] == 3
+
+    resumed = run_cli(_overrides(runs, tiny_csv) + [f"trainer.resume_from={stuck.info.run_id}"], cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    [run] = mlflow_runs(uri, "resume")
+    [ref_run] = mlflow_runs(f"sqlite:///{tmp_path / 'ref'}/mlflow.db", "resume")
+    # The same MLflow run continued and finished, with the uninterrupted run's numbers exactly.
+    assert run.info.run_id == stuck.info.run_id and run.info.status == "FINISHED"
+    for key in ("test/acc", "test/loss", "best/val/loss", "best_epoch"):
+        assert run.data.metrics[key] == ref_run.data.metrics[key], key
+    ours = load_checkpoint(runs / "checkpoints" / run.info.run_id / "last.pt")["model"]
+    theirs = load_checkpoint(tmp_path / "ref" / "checkpoints" / ref_run.info.run_id / "last.pt")["model"]
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+
+
+def test_resume_from_a_corrupt_checkpoint_is_one_clear_line(tmp_path, tiny_csv):
+    bad = tmp_path / "last.pt"
+    bad.write_bytes(b"\x80\x02 definitely not a checkpoint")
+    done = run_cli(_overrides(tmp_path / "runs", tiny_csv) + [f"trainer.resume_from={bad}"], cwd=tmp_path)
+    assert done.returncode == 2 and "last.pt" in done.stderr and "corrupt" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db", "resume") == []
+
+
+def test_resume_with_a_changed_model_names_the_key(tmp_path, tiny_csv):
+    runs = tmp_path / "runs"
+    first = run_cli(_overrides(runs, tiny_csv) + ["trainer.max_epochs=2"], cwd=tmp_path)
+    run_id = first.stdout.split("MLflow run id: ")[1].split()[0]
+    done = run_cli(_overrides(runs, tiny_csv) + ["model.hidden_dims=[32]", f"trainer.resume_from={run_id}"],
+                   cwd=tmp_path)
+    assert done.returncode == 2 and "model.hidden_dims" in done.stderr and "Traceback" not in done.stderr
+    # The earlier finished run is untouched.
+    assert [r.info.status for r in mlflow_runs(f"sqlite:///{runs}/mlflow.db", "resume")] == ["FINISHED"]
+
+
+def test_unknown_run_id_is_a_clear_error(tmp_path, tiny_csv):
+    done = run_cli(_overrides(tmp_path / "runs", tiny_csv) + ["trainer.resume_from=0123456789abcdef"], cwd=tmp_path)
+    assert done.returncode == 2 and "0123456789abcdef" in done.stderr and "Traceback" not in done.stderr
