@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -27,27 +28,41 @@ def _terminate_as_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def run_trial(cfg: DictConfig) -> dict[str, Any]:
+    """A study's job: train with the trial's reporter and heartbeat, return metrics for the sweeper."""
+    from sweeps.app import train
+    from sweeps.study.trial_link import Heartbeat, TrialReporter
+
+    link = cfg.optuna_trial
+    reporter = TrialReporter(link.storage, link.study_name, link.number, link.report_metric)
+    with Heartbeat(reporter.storage, reporter.trial_id, link.heartbeat_interval):
+        result = train(cfg, callbacks=[reporter])
+    for key in ("test/acc", "test/f1"):
+        reporter.trial.set_user_attr(key, result.metrics[key])
+    return {**result.metrics, "stop_reason": result.stop_reason, "run_id": result.run_id}
+
+
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
-def main(cfg: DictConfig) -> float | None:
+def main(cfg: DictConfig) -> Any:
     from sweeps.app import summary_lines, train
 
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        # Errors propagate: the sweeper records them against the trial and carries on.
+        return run_trial(cfg) if cfg.optuna_trial.number is not None else train(cfg).metrics
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
-    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
         result = train(cfg)
     except SweepsError as exc:
-        if multirun or os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise  # the sweeper records it against the trial
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        if multirun:
-            raise
         print("interrupted: the MLflow run is marked KILLED", file=sys.stderr)
         sys.exit(130)
     for line in summary_lines(result):
         print(line)
-    return result.metrics["test/acc"]
+    return result.metrics
 
 
 if __name__ == "__main__":

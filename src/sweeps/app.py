@@ -151,9 +151,16 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
              100 * features.train.oov_rate, "cached" if features.cache_hit else "built")
     tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name,
             **{str(k): v for k, v in (cfg.tags or {}).items()}}
+    link = cfg.optuna_trial
+    if link.number is not None:
+        tags.update({"optuna.study_name": link.study_name, "optuna.trial_number": link.number})
     with MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=_run_name(cfg),
                    artifact_location=cfg.tracking.artifact_location, tags=tags,
-                   run_id=resume_state.get("run_id") if resume_state else None) as run:
+                   run_id=resume_state.get("run_id") if resume_state else None,
+                   parent_run_id=link.parent_run_id) as run:
+        for callback in callbacks or []:
+            if hasattr(callback, "on_run_start"):
+                callback.on_run_start(run.run_id)
         checkpoint_dir = runs_dir / "checkpoints" / run.run_id
         extra = {"config": resolved, "class_names": features.class_names, "input_dim": features.input_dim,
                  "run_id": run.run_id}
@@ -175,6 +182,8 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         final = _final_metrics(fit, test)
         run.log_metrics(final, step=fit.stopped_epoch)
         run.set_tags({"stop_reason": fit.stop_reason, "stopped_epoch": fit.stopped_epoch})
+        if fit.stop_reason == "pruned":
+            run.set_tags({"pruned": "true", "pruned_at_epoch": fit.stopped_epoch})
         _log_results(run, cfg, features, fit, test.metrics, checkpoint_dir)
         return RunResult(run_id=run.run_id, experiment_id=run.experiment_id, metrics=final,
                          best_epoch=fit.best_epoch, stopped_epoch=fit.stopped_epoch, stop_reason=fit.stop_reason,

@@ -1,0 +1,1 @@
+"""sweeps' Optuna sweeper for Hydra (``hydra/sweeper=optuna``)."""

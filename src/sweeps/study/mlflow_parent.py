@@ -1,0 +1,86 @@
+"""The study's MLflow parent run: found again by every worker and every resumed sweep."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import optuna
+
+from sweeps.tracking.mlflow_run import MlflowRun
+
+PARENT_ATTR = "mlflow_parent_run_id"
+log = logging.getLogger("sweeps.study")
+
+
+def open_parent_run(study: optuna.Study, uri: str, experiment: str, artifact_location: str | None) -> MlflowRun:
+    """Reopen the parent recorded on the study, or create it and record it."""
+    run_id = study.user_attrs.get(PARENT_ATTR)
+    run = MlflowRun(uri, experiment, run_name=f"study:{study.study_name}", artifact_location=artifact_location,
+                    tags={"optuna.study_name": study.study_name, "sweeps.kind": "study"}, run_id=run_id)
+    run.__enter__()
+    if run_id is None:
+        study.set_user_attr(PARENT_ATTR, run.run_id)
+    return run
+
+
+def _figure(plot, study: optuna.Study, **kwargs):
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Optuna flags its matplotlib plots as experimental
+        ax = plot(study, **kwargs)
+    figure = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
+    figure.set_size_inches(9, 5)
+    return figure
+
+
+def log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]) -> dict:
+    """Best value/params, all trials as CSV, importances and Optuna's plots on the parent run."""
+    from optuna.visualization import matplotlib as oplt
+
+    frame = study.trials_dataframe()
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    run.log_text(buffer.getvalue(), "trials.csv")
+    summary: dict = {"n_trials": len(frame)}
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not complete:
+        return summary
+    if len(study.directions) == 1:
+        best = study.best_trial
+        summary.update({"best_value": best.value, "best_params": best.params, "best_trial": best.number,
+                        "best_mlflow_run_id": best.user_attrs.get("mlflow_run_id")})
+        run.log_metrics({f"best/{objectives[0]}": best.value, "best/trial": best.number}, step=0)
+        run.set_tags({f"best.{k}": v for k, v in best.params.items()})
+    else:
+        summary["pareto_trials"] = [t.number for t in study.best_trials]
+    run.log_dict(summary, "best.json")
+    plots = {"optimization_history": oplt.plot_optimization_history, "intermediate_values": oplt.plot_intermediate_values,
+             "parallel_coordinate": oplt.plot_parallel_coordinate, "slice": oplt.plot_slice}
+    if len(complete) >= 2:
+        try:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importances = optuna.importance.get_param_importances(study)
+            run.log_dict(importances, "param_importances.json")
+            summary["importances"] = importances
+            plots["param_importances"] = oplt.plot_param_importances
+        except Exception as exc:  # too few distinct values to fit the importance model
+            log.info("no parameter importances: %s", exc)
+    for name, plot in plots.items():
+        try:
+            kwargs = {"target": lambda t: t.values[0], "target_name": objectives[0]} \
+                if len(study.directions) > 1 and name != "intermediate_values" else {}
+            run.log_figure(_figure(plot, study, **kwargs), f"plots/{name}.png")
+        except Exception as exc:  # a plot can be undefined for a given space (e.g. one parameter)
+            log.info("plot %s skipped: %s", name, exc)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    return summary

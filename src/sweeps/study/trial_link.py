@@ -1,0 +1,82 @@
+"""The running job's side of a trial: report each epoch, obey the pruner, keep a heartbeat.
+
+The sweeper hands a job its trial through config (``optuna_trial.*``), not through Python
+objects, so the same code works when the job runs in another process or on another machine
+(submitit): the job reopens the study from the shared storage.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any
+
+import optuna
+
+from sweeps.study.samplers import build_pruner
+from sweeps.study.storage import open_storage
+from sweeps.training.loop import EpochReport, StopTraining
+
+HEARTBEAT_ATTR = "sweeps.heartbeat"
+PRUNER_ATTR = "sweeps.pruner"
+
+
+class Heartbeat:
+    """Stamps the trial every ``interval`` seconds so a sweeper can tell a dead trial from a slow one."""
+
+    def __init__(self, storage, trial_id: int, interval: float) -> None:
+        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="sweeps-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.storage.set_trial_user_attr(self.trial_id, HEARTBEAT_ATTR, time.time())
+            except Exception:
+                pass  # a missed beat only makes the trial look older; the next one catches up
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class TrialReporter:
+    """Trainer callback: reports ``metric`` per epoch to the trial and stops training when pruned."""
+
+    def __init__(self, storage_url: str, study_name: str, trial_number: int, metric: str) -> None:
+        self.storage = open_storage(storage_url)
+        summary = optuna.load_study(study_name=study_name, storage=self.storage)
+        spec = summary.user_attrs.get(PRUNER_ATTR, {"name": "none", "options": {}})
+        self.study = optuna.load_study(study_name=study_name, storage=self.storage,
+                                       pruner=build_pruner(spec["name"], spec["options"]))
+        study_id = self.storage.get_study_id_from_name(study_name)
+        self.trial_id = self.storage.get_trial_id_from_study_id_trial_number(study_id, trial_number)
+        self.trial = optuna.trial.Trial(self.study, self.trial_id)
+        self.metric = metric
+        self.multi_objective = len(self.study.directions) > 1
+        self.pruned_at: int | None = None
+
+    def on_run_start(self, run_id: str) -> None:
+        """Store the MLflow run id on the trial, so each can be found from the other."""
+        self.trial.set_user_attr("mlflow_run_id", run_id)
+
+    def on_epoch_end(self, report: EpochReport) -> None:
+        if self.multi_objective:
+            return  # Optuna cannot prune multi-objective trials
+        value = report.metrics.get(self.metric, float("nan"))
+        if not math.isfinite(report.metrics.get("train/loss", 0.0)):
+            value = float("nan")
+        self.trial.report(value, report.epoch)
+        if self.trial.should_prune():
+            self.pruned_at = report.epoch
+            raise StopTraining("pruned")
+
+    def attrs(self) -> dict[str, Any]:
+        return {"pruned_at_epoch": self.pruned_at}
