@@ -1,0 +1,67 @@
+"""Hydra sweep grammar -> Optuna distributions, and the errors for spaces that make no sense."""
+
+from __future__ import annotations
+
+import pytest
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+from sweeps.study import SearchSpaceError, parse_search_space
+from sweeps.study.samplers import build_pruner, build_sampler
+
+
+@pytest.mark.parametrize("override,expected", [
+    ("optimizer=sgd,momentum,adam", CategoricalDistribution(["sgd", "momentum", "adam"])),
+    ("model.pooling=choice(mean,max)", CategoricalDistribution(["mean", "max"])),
+    ("model.hidden_dims=choice([64],[128,64])", CategoricalDistribution(["[64]", "[128,64]"])),
+    ("data.batch_size=range(32,129,32)", IntDistribution(32, 128, step=32)),
+    ("model.dropout=interval(0.0,0.5)", FloatDistribution(0.0, 0.5)),
+    ("trainer.max_epochs=int(interval(2,9))", IntDistribution(2, 9)),
+    ("optimizer.lr=tag(log,interval(1e-4,1))", FloatDistribution(1e-4, 1.0, log=True)),
+])
+def test_hydra_sweeps_map_to_optuna_distributions(override, expected):
+    space = parse_search_space([override])
+    key = override.split("=")[0]
+    assert space.distributions == {key: expected} and space.fixed == []
+
+
+def test_fixed_overrides_ride_along_and_the_command_line_beats_params():
+    space = parse_search_space(["seed=3", "optimizer.lr=interval(0.1,0.2)"],
+                               params={"optimizer.lr": "interval(1e-4,1e-3)", "model.dropout": "interval(0,0.3)"})
+    assert space.fixed == ["seed=3"]
+    assert space.distributions["optimizer.lr"] == FloatDistribution(0.1, 0.2)
+    # A trial's overrides: fixed first, then one key=value per sampled parameter.
+    assert space.trial_overrides({"optimizer.lr": 0.15, "model.dropout": 0.1}) == \
+        ["seed=3", "optimizer.lr=0.15", "model.dropout=0.1"]
+
+
+@pytest.mark.parametrize("override,message", [
+    ("optimizer.lr=tag(log,interval(0,1))", "optimizer.lr"),      # log scale needs low > 0
+    ("model.dropout=interval(0.5", "cannot parse"),                # unbalanced parenthesis
+    ("seed=1", "nothing to search"),                               # no sweep at all
+])
+def test_malformed_spaces_are_refused_before_any_trial(override, message):
+    with pytest.raises(SearchSpaceError, match=message):
+        parse_search_space([override])
+
+
+def test_grid_sampler_needs_a_finite_space():
+    space = parse_search_space(["model.dropout=interval(0,0.5)"])
+    with pytest.raises(SearchSpaceError, match="model.dropout"):
+        build_sampler("grid", 0, space.distributions, {})
+
+
+def test_unknown_sampler_and_pruner_names():
+    with pytest.raises(SearchSpaceError, match="tpe"):
+        build_sampler("tpee", 0, {}, {})
+    with pytest.raises(SearchSpaceError, match="median"):
+        build_pruner("medain", {})
+
+
+def test_every_pruner_prunes_nan():
+    import optuna
+
+    study = optuna.create_study(pruner=build_pruner("none", {}))
+    trial = study.ask()
+    trial.report(float("nan"), 1)
+    # NopPruner alone would never prune; the NaN guard does.
+    assert trial.should_prune()

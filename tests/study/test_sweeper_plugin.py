@@ -1,0 +1,109 @@
+"""The sweeper as users meet it: discovered by Hydra, driven from the CLI on real sqlite storage."""
+
+from __future__ import annotations
+
+import signal
+
+import optuna
+import pytest
+from hydra.core.plugins import Plugins
+from hydra.plugins.sweeper import Sweeper
+from optuna.trial import TrialState
+
+from tests.conftest import mlflow_runs, run_cli, small_overrides
+
+SPACE = ["optimizer.lr=tag(log,interval(1e-3,1e-1))", "model.dropout=interval(0,0.5)"]
+
+
+def test_hydra_discovers_our_sweeper():
+    # An editable install that hides the hydra_plugins namespace package would make this fail.
+    assert "OptunaSweeper" in [p.__name__ for p in Plugins.instance().discover(Sweeper)]
+
+
+def _sweep(tmp_path, csv, extra=(), env=None):
+    args = ["-m", *small_overrides(tmp_path / "runs", csv), *SPACE, "hydra.sweeper.n_trials=3",
+            "hydra.sweeper.study_name=t", *extra]
+    return run_cli(args, cwd=tmp_path, env_extra=env)
+
+
+def _study(tmp_path, name="t"):
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{tmp_path}/runs/optuna.db")
+
+
+def test_sweep_resume_tops_up_to_n_trials_with_parent_and_child_runs(tmp_path, tiny_csv):
+    first = _sweep(tmp_path, tiny_csv)
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = _sweep(tmp_path, tiny_csv, ["hydra.sweeper.n_trials=5"])
+    assert again.returncode == 0, again.stderr[-3000:]
+    study = _study(tmp_path)
+    trials = study.get_trials()
+    # Resume: the second command only added the 2 missing trials, numbered on from the first run.
+    assert [t.number for t in trials] == [0, 1, 2, 3, 4]
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    # No point was proposed twice across the two processes.
+    assert len({tuple(sorted(t.params.items())) for t in trials}) == 5
+    runs = mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db")
+    parents = [r for r in runs if r.data.tags.get("sweeps.kind") == "study"]
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId")]
+    # One parent for the study (reopened by the resume), one child per trial, linked both ways.
+    assert len(parents) == 1 and len(children) == 5
+    assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
+    assert {t.user_attrs["mlflow_run_id"] for t in trials} == {c.info.run_id for c in children}
+    assert all(r.info.status == "FINISHED" for r in runs)
+    parent_artifacts = {a.path for a in __import__("mlflow").tracking.MlflowClient(
+        f"sqlite:///{tmp_path}/runs/mlflow.db").list_artifacts(parents[0].info.run_id)}
+    assert {"trials.csv", "best.json", "plots"} <= parent_artifacts
+    assert "best trial" in again.stdout and "optuna-dashboard sqlite:///" in again.stdout
+    # Hydra job dirs are named by trial number, so the resumed sweep did not reuse 0..2.
+    job_dirs = sorted(p.name for p in (tmp_path / "runs" / "hydra-multirun").glob("*/*/*") if p.is_dir())
+    assert sorted(set(job_dirs)) == ["0", "1", "2", "3", "4"]
+
+
+def test_pruned_trials_are_pruned_in_optuna_and_tagged_in_mlflow(tmp_path, tiny_csv):
+    # A threshold pruner that no val/acc can satisfy prunes every trial after its first epoch.
+    done = _sweep(tmp_path, tiny_csv, ["hydra.sweeper.pruner.name=threshold",
+                                       "+hydra.sweeper.pruner.options.lower=1.5"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    trials = _study(tmp_path).get_trials()
+    assert [t.state for t in trials] == [TrialState.PRUNED] * 3
+    children = [r for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db") if r.data.tags.get("mlflow.parentRunId")]
+    assert all(r.data.tags["pruned"] == "true" and r.data.tags["pruned_at_epoch"] == "1" for r in children)
+
+
+def test_failing_trials_are_recorded_and_a_mostly_failing_study_stops(tmp_path, tiny_csv):
+    # A missing embeddings file makes every trial raise; after 3 failures the study stops clearly.
+    done = _sweep(tmp_path, tiny_csv, ["embeddings=file", f"embeddings.path={tmp_path / 'none.vec'}",
+                                       "hydra.sweeper.n_trials=10"])
+    assert done.returncode == 2 and "trials failed" in done.stderr and "Traceback" not in done.stderr
+    trials = _study(tmp_path).get_trials()
+    assert len(trials) == 3 and all(t.state == TrialState.FAIL for t in trials)
+    assert "none.vec" in trials[0].user_attrs["fail_reason"]
+    assert all(r.info.status != "RUNNING" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
+
+
+def test_malformed_space_fails_before_any_trial(tmp_path, tiny_csv):
+    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), "optimizer.lr=tag(log,interval(0,1))"],
+                   cwd=tmp_path)
+    assert done.returncode == 2 and "optimizer.lr" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "runs" / "optuna.db").exists() or not optuna.get_all_study_summaries(
+        f"sqlite:///{tmp_path}/runs/optuna.db")
+
+
+def test_sigkilled_sweep_reruns_to_exactly_n_trials_with_nothing_left_running(tmp_path, tiny_csv):
+    fast_heartbeat = ["hydra.sweeper.heartbeat_interval=0.5", "hydra.sweeper.grace_period=2"]
+    killed = _sweep(tmp_path, tiny_csv, fast_heartbeat, env={"SWEEPS_FAULT_KILL_AFTER_EPOCH": "2"})
+    assert killed.returncode == -signal.SIGKILL
+    study = _study(tmp_path)
+    assert [t.state for t in study.get_trials()] == [TrialState.RUNNING]
+    import time
+
+    time.sleep(2.5)  # let the dead trial's heartbeat go stale
+    rerun = _sweep(tmp_path, tiny_csv, fast_heartbeat)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    trials = _study(tmp_path).get_trials()
+    # The killed trial is FAIL (stale), and exactly 3 trials finished after it.
+    assert trials[0].state == TrialState.FAIL and "stale" in trials[0].user_attrs["fail_reason"]
+    assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials) == 3
+    statuses = {r.info.run_id: r.info.status for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db")}
+    assert "RUNNING" not in statuses.values()
+    assert statuses[trials[0].user_attrs["mlflow_run_id"]] == "KILLED"
