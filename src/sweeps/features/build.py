@@ -105,9 +105,10 @@ def pooling_of(cfg: DictConfig) -> str:
 
 
 def _split_identity(cfg: DictConfig, fingerprint: str) -> dict:
-    """What determines the token splits: not batch size, which only matters to training."""
+    """What determines the token splits: not the batching knobs, which only matter to training."""
     data = OmegaConf.to_container(cfg.data, resolve=True)
-    data.pop("batch_size", None)
+    for training_only in ("batch_size", "drop_last"):
+        data.pop(training_only, None)
     return {"data": data, "fingerprint": fingerprint, "tokenizer": TOKENIZER_VERSION}
 
 

@@ -8,6 +8,8 @@ objects, so the same code works when the job runs in another process or on anoth
 from __future__ import annotations
 
 import math
+import os
+import socket
 import threading
 import time
 from typing import Any
@@ -66,6 +68,7 @@ class TrialReporter:
     def on_run_start(self, run_id: str) -> None:
         """Store the MLflow run id on the trial, so each can be found from the other."""
         self.trial.set_user_attr("mlflow_run_id", run_id)
+        self.trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
 
     def on_epoch_end(self, report: EpochReport) -> None:
         if self.multi_objective:
