@@ -24,12 +24,20 @@ def print_summary(study: optuna.Study, summary: dict, settings: SweepSettings, m
         epochs = t.last_step if t.last_step is not None else ""
         params = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
         print(f"{t.number:>4} {t.state.name:9} {value:>9} {epochs!s:>6}  {params}")
+    run_url = ""
     if "best_trial" in summary:
         best = study.best_trial
+        run_id = best.user_attrs.get("mlflow_run_id")
         print(f"best trial {best.number}: {settings.objective[0]}={best.value:.4f}"
               + (f", test/acc={best.user_attrs['test/acc']:.4f}" if "test/acc" in best.user_attrs else "")
-              + f"  (MLflow run {best.user_attrs.get('mlflow_run_id')})")
+              + f"  (MLflow run {run_id})")
+        print("  params: " + " ".join(f"{k}={v}" for k, v in best.params.items()))
+        if run_id and summary.get("experiment_id"):
+            run_url = f"/#/experiments/{summary['experiment_id']}/runs/{run_id}"
     print(f"MLflow parent run: {summary.get('parent_run_id')}")
-    print("open the UIs:")
+    print("open the UIs (loopback only), then the pages below:")
     for command in _ui_commands(settings.storage, mlflow_uri):
         print(f"  {command}")
+    if run_url:
+        print(f"  http://127.0.0.1:5000{run_url}")
+    print(f"  http://127.0.0.1:8080/dashboard/studies/{summary.get('study_id', '')}")

@@ -130,6 +130,7 @@ class StudyRunner:
         self.study.sampler = build_sampler(settings.sampler, seed, self.space.distributions, settings.sampler_options)
         build_pruner(settings.pruner, settings.pruner_options)  # validate before any trial
         self.study.set_user_attr(PRUNER_ATTR, {"name": settings.pruner, "options": dict(settings.pruner_options)})
+        self.exhausted = False
         size = finite_size(self.space)
         self.target = settings.n_trials if size is None else min(settings.n_trials, size)
         if self.target < settings.n_trials:
@@ -137,18 +138,29 @@ class StudyRunner:
 
     # -- one trial -----------------------------------------------------------------------------
     def _ask(self) -> optuna.trial.Trial | None:
-        """Ask for a trial whose params were never tried; None once a finite space is exhausted."""
+        """Ask for a trial whose params were never tried and whose slot is still free.
+
+        None once a finite space is exhausted. One read of the storage serves both checks.
+        """
         for _ in range(20):
             trial = self.study.ask(self.space.distributions)
-            others = [t for t in self.study.get_trials(deepcopy=False)
-                      if t.number != trial.number and t.state in (*FINISHED, TrialState.RUNNING)]
-            twin = next((t for t in others if _same_params(t.params, trial.params)), None)
+            trials = self.study.get_trials(deepcopy=False, states=(*FINISHED, TrialState.RUNNING))
+            active = sorted(t.number for t in trials)
+            if trial.number in active and active.index(trial.number) >= self.target:
+                # Two workers passed the count check at once; the later trial number yields the slot.
+                self._discard(trial, "surplus: another worker took the last slot")
+                return None
+            twin = next((t for t in trials if t.number != trial.number and _same_params(t.params, trial.params)), None)
             if twin is None:
                 return trial
-            trial.set_user_attr("fail_reason", f"duplicate of trial {twin.number}; resampled")
-            self.study.tell(trial, state=TrialState.FAIL)
+            self._discard(trial, f"duplicate of trial {twin.number}; resampled")
             self.study.sampler.reseed_rng()
+        self.exhausted = True
         return None
+
+    def _discard(self, trial: optuna.trial.Trial, reason: str) -> None:
+        trial.set_user_attr("fail_reason", reason)
+        self.study.tell(trial, state=TrialState.FAIL)
 
     def _link_overrides(self, trial: optuna.trial.Trial, parent_run_id: str) -> list[str]:
         s = self.settings
@@ -202,9 +214,9 @@ class StudyRunner:
                 continue
             trial = self._ask()
             if trial is None:
-                log.info("search space exhausted after %d trials", finished)
-                return
-            if self._claimed_too_late(trial):
+                if self.exhausted:
+                    log.info("search space exhausted after %d trials", finished)
+                    return
                 continue
             overrides = self.space.trial_overrides(trial.params) + self._link_overrides(trial, parent_run_id)
             try:
@@ -215,16 +227,6 @@ class StudyRunner:
                 raise
             state = self._tell(trial, job_return)
             log.info("trial %d %s %s", trial.number, state.name, trial.params)
-
-    def _claimed_too_late(self, trial: optuna.trial.Trial) -> bool:
-        """Two workers can pass the count check at once; the later trial number yields the slot."""
-        active = sorted(t.number for t in self.study.get_trials(deepcopy=False)
-                        if t.state in (*FINISHED, TrialState.RUNNING))
-        if trial.number in active and active.index(trial.number) >= self.target:
-            trial.set_user_attr("fail_reason", "surplus: another worker took the last slot")
-            self.study.tell(trial, state=TrialState.FAIL)
-            return True
-        return False
 
     def spawn_workers(self, argv: list[str], log_dir: Path) -> list[subprocess.Popen]:
         """``n_jobs > 1``: the same command in extra processes on the same storage."""
@@ -257,5 +259,6 @@ class StudyRunner:
             parent.__exit__(type(exc), exc, None)
             raise
         parent.__exit__(None, None, None)
-        summary.update({"study_name": self.name, "parent_run_id": parent.run_id, "storage": self.settings.storage})
+        summary.update({"study_name": self.name, "parent_run_id": parent.run_id, "storage": self.settings.storage,
+                        "experiment_id": parent.experiment_id, "study_id": self.storage.get_study_id_from_name(self.name)})
         return summary

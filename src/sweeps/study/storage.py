@@ -29,12 +29,24 @@ def _journal_path(url: str) -> Path | None:
     return None
 
 
+_OPEN: dict[str, BaseStorage] = {}
+
+
 def open_storage(url: str) -> BaseStorage:
-    """Open (creating if needed) the storage at ``url``.
+    """Open (creating if needed) the storage at ``url``; one instance per URL and process.
+
+    Trials launched in-process reuse the sweeper's connection pool instead of paying for a new
+    engine and schema check every trial.
 
     Two processes creating the same new sqlite file can collide on table creation ("table already
     exists" / "database is locked"); that is retried with jitter instead of crashing a worker.
     """
+    if url not in _OPEN:
+        _OPEN[url] = _open(url)
+    return _OPEN[url]
+
+
+def _open(url: str) -> BaseStorage:
     journal = _journal_path(url)
     if journal is not None:
         journal = journal if journal.is_absolute() else Path.cwd() / journal

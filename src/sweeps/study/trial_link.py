@@ -54,11 +54,10 @@ class TrialReporter:
 
     def __init__(self, storage_url: str, study_name: str, trial_number: int, metric: str) -> None:
         self.storage = open_storage(storage_url)
-        summary = optuna.load_study(study_name=study_name, storage=self.storage)
-        spec = summary.user_attrs.get(PRUNER_ATTR, {"name": "none", "options": {}})
+        study_id = self.storage.get_study_id_from_name(study_name)
+        spec = self.storage.get_study_user_attrs(study_id).get(PRUNER_ATTR, {"name": "none", "options": {}})
         self.study = optuna.load_study(study_name=study_name, storage=self.storage,
                                        pruner=build_pruner(spec["name"], spec["options"]))
-        study_id = self.storage.get_study_id_from_name(study_name)
         self.trial_id = self.storage.get_trial_id_from_study_id_trial_number(study_id, trial_number)
         self.trial = optuna.trial.Trial(self.study, self.trial_id)
         self.metric = metric
