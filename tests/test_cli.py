@@ -10,7 +10,7 @@ from tests.conftest import REPO, mlflow_runs, run_cli, small_overrides, syntheti
 def test_help_lists_groups_and_cfg_job_prints_the_config(tmp_path):
     shown = run_cli(["--help"], cwd=tmp_path)
     assert shown.returncode == 0
-    assert "optimizer: adam, adamw, momentum, sgd" in shown.stdout and "hidden_dims" in shown.stdout
+    assert "optimizer: adam, adamw, momentum, rmsprop, sgd" in shown.stdout and "hidden_dims" in shown.stdout
     job = run_cli(["--cfg", "job", "optimizer=sgd", "model.hidden_dims=[64,32]"], cwd=tmp_path)
     # The composed config reflects the overrides, and nothing ran (no runs/ dir created).
     assert job.returncode == 0 and "name: sgd" in job.stdout and "- 64\n  - 32" in job.stdout

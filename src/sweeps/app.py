@@ -24,7 +24,7 @@ from sweeps.features import Features, prepare_features
 from sweeps.models import build_model
 from sweeps.models.classifier import count_parameters
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
-from sweeps.tracking.callbacks import MlflowEpochLogger
+from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
 from sweeps.tracking.plots import confusion_figure, curves_figure
 from sweeps.training import (EarlyStopping, FitResult, LoopOptions, TensorSplit, Trainer, build_optimizer,
                              build_scheduler)
@@ -167,6 +167,9 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         trainer = build_trainer(cfg, features, checkpoint_dir=checkpoint_dir, checkpoint_extra=extra)
         trainer.callbacks += [MlflowEpochLogger(run, features.class_names, cfg.tracking.confusion_every),
                               *(callbacks or []), *faults_from_env()]
+        if cfg.data.source == "toy":
+            trainer.callbacks.append(DecisionBoundaryLogger(run, trainer.model, features.train.pooled,
+                                                            features.train.labels, cfg.tracking.confusion_every))
         if resume_state is None:
             run.log_params(flatten_config(resolved))
             run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
@@ -180,6 +183,8 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         load_model_state(trainer.model, fit.best_state, "best epoch")
         test = trainer.evaluate(_tensor_split(features, "test"))
         final = _final_metrics(fit, test)
+        # Training-set accuracy of the kept weights in eval mode (no dropout): "did it fit?"
+        final["final/train/acc"] = trainer.evaluate(_tensor_split(features, "train")).metrics["acc"]
         run.log_metrics(final, step=fit.stopped_epoch)
         run.set_tags({"stop_reason": fit.stop_reason, "stopped_epoch": fit.stopped_epoch})
         if fit.stop_reason == "pruned":

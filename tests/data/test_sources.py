@@ -97,3 +97,12 @@ def test_splits_are_stratified_fixed_and_subset_only_shrinks_train(tmp_path):
     assert len(again.train) == 100 and again.train.labels.mean() == 0.5
     assert again.test.texts == full.test.texts and again.val.texts == full.val.texts
     assert set(again.train.texts) <= set(full.train.texts)
+
+
+def test_hub_dataset_offline_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    cfg = OmegaConf.create({"data": {"source": "hub", "path": "stanfordnlp/imdb", "text_column": "text",
+                                     "label_column": "label", "classes": None}})
+    with pytest.raises(DataError, match="stanfordnlp/imdb.*network"):
+        load_rows(cfg, tmp_path / "hf")

@@ -65,3 +65,35 @@ def test_every_pruner_prunes_nan():
     trial.report(float("nan"), 1)
     # NopPruner alone would never prune; the NaN guard does.
     assert trial.should_prune()
+
+
+def test_options_that_do_not_fit_the_pruner_name_the_key():
+    with pytest.raises(SearchSpaceError, match="hydra.sweeper.pruner.options"):
+        build_pruner("hyperband", {"n_startup_trials": 5})
+
+
+@pytest.mark.parametrize("name", ["tpe", "random", "grid", "cmaes", "gp", "nsga2"])
+def test_every_sampler_runs_a_small_study(name):
+    import optuna
+
+    space = parse_search_space(["x=range(0,5)", "y=range(0,5)"] if name == "grid" else
+                               ["x=interval(-2.0,2.0)", "y=interval(-2.0,2.0)"])
+    study = optuna.create_study(sampler=build_sampler(name, 0, space.distributions, {}))
+    for _ in range(6):
+        trial = study.ask(space.distributions)
+        study.tell(trial, (trial.params["x"] - 1) ** 2 + (trial.params["y"] + 1) ** 2)
+    # Every sampler proposes inside the space and the study records all six trials.
+    assert len(study.trials) == 6 and all(-2 <= t.params["x"] <= 4 for t in study.trials)
+
+
+def test_same_seed_same_proposals_and_resumed_seed_differs():
+    import optuna
+
+    space = parse_search_space(["x=interval(0.0,1.0)"])
+
+    def first_points(seed):
+        study = optuna.create_study(sampler=build_sampler("tpe", seed, space.distributions, {}))
+        return [study.ask(space.distributions).params["x"] for _ in range(3)]
+
+    assert first_points(0) == first_points(0)
+    assert first_points(0) != first_points(0 + 3 * 7919)  # what a resume after 3 trials would use

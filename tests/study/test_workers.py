@@ -37,3 +37,48 @@ def test_journal_storage_works_like_sqlite(tmp_path, tiny_csv):
 
     study = optuna.load_study(study_name="j", storage=JournalStorage(JournalFileBackend(str(journal))))
     assert len(_finished(study.get_trials())) == 2
+
+
+def test_two_commands_started_at_once_on_a_new_store_share_the_study(tmp_path, tiny_csv):
+    import subprocess
+
+    from tests.conftest import REPO  # noqa: F401  (same environment as run_cli)
+    args = ["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=4",
+            "hydra.sweeper.study_name=race"]
+    import os
+    import sys
+
+    env = {**os.environ}
+    procs = [subprocess.Popen([sys.executable, "-m", "sweeps", *args], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    # Neither worker crashed creating the new Optuna and MLflow sqlite files.
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outputs]
+    trials = optuna.load_study(study_name="race", storage=f"sqlite:///{tmp_path}/runs/optuna.db").get_trials()
+    finished = _finished(trials)
+    assert len(finished) == 4 and len({tuple(sorted(t.params.items())) for t in finished}) == 4
+    assert all(r.info.status == "FINISHED" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
+
+
+def test_multi_objective_study_records_both_values(tmp_path, tiny_csv):
+    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=3",
+                    "hydra.sweeper.objective=[best/val/acc,time/train_s]", "hydra.sweeper.direction=[maximize,minimize]",
+                    "hydra.sweeper.sampler.name=nsga2", "hydra.sweeper.study_name=mo"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    study = optuna.load_study(study_name="mo", storage=f"sqlite:///{tmp_path}/runs/optuna.db")
+    # Two objectives per trial, in the configured order and directions.
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    assert all(len(t.values) == 2 and t.values[1] > 0 for t in study.trials)
+    assert study.best_trials
+
+
+def test_submitit_local_launcher_runs_trials_in_their_own_processes(tmp_path, tiny_csv):
+    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=2",
+                    "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5", "hydra.launcher.cpus_per_task=1",
+                    "hydra.sweeper.study_name=sub"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    finished = _finished(optuna.load_study(study_name="sub", storage=f"sqlite:///{tmp_path}/runs/optuna.db").get_trials())
+    # Each trial ran in a separate submitit process and still reported to, and was linked from, its trial.
+    assert len(finished) == 2 and len({t.user_attrs["worker"] for t in finished}) == 2
+    children = [r for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db") if r.data.tags.get("mlflow.parentRunId")]
+    assert {t.user_attrs["mlflow_run_id"] for t in finished} == {r.info.run_id for r in children}

@@ -77,6 +77,9 @@ class DataConf:
     max_tokens: int = 400
     # Drop the last incomplete training batch of each epoch.
     drop_last: bool = False
+    # source=toy (xor | moons | spirals | circles): points generated and their noise.
+    n_samples: int = 2000
+    noise: float = 0.1
 
 
 @dataclass
@@ -112,11 +115,13 @@ class ModelConf:
     input_dropout: float = 0.0
     # Standard deviation for init=normal.
     init_std: float = 0.01
+    # torch | numpy (the lab's from-scratch network, hand-written backprop)
+    backend: str = "torch"
 
 
 @dataclass
 class OptimizerConf:
-    # sgd | momentum | adam | adamw
+    # sgd | momentum | adam | adamw | rmsprop
     name: str = MISSING
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -124,6 +129,10 @@ class OptimizerConf:
     nesterov: bool = False
     betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
     eps: float = 1e-8
+    # rmsprop: decay of the running mean of squared gradients.
+    alpha: float = 0.99
+    # torch (torch.optim) | scratch (sweeps.lab.optimizers, same math written out)
+    impl: str = "torch"
     # Rescale lr for the batch size: none | linear (lr * B/B0) | sqrt (lr * sqrt(B/B0)).
     scale_lr_with_batch: str = "none"
     # B0: the batch size `lr` was tuned for.

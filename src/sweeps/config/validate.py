@@ -10,9 +10,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from sweeps.errors import ConfigError
 
-_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 _SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "warmup_linear", "plateau")
-_DATA_SOURCES = ("embedded_imdb", "hub", "files")
+_DATA_SOURCES = ("embedded_imdb", "hub", "files", "toy")
 _EMBEDDINGS = ("word2vec", "glove50", "file", "random")
 
 
@@ -57,6 +57,16 @@ def validate_config(cfg: DictConfig) -> None:
     _require(cfg.model.init_std > 0, "model.init_std", f"must be > 0, got {cfg.model.init_std}")
 
     _one_of(opt.name, "optimizer.name", _OPTIMIZERS)
+    _one_of(opt.impl, "optimizer.impl", ("torch", "scratch"))
+    _one_of(cfg.model.backend, "model.backend", ("torch", "numpy"))
+    if cfg.model.backend == "numpy":
+        pooling = str(getattr(cfg.model.pooling, "value", cfg.model.pooling))
+        _require(pooling != "attention", "model.pooling", "attention needs model.backend=torch")
+        norm = str(getattr(cfg.model.norm, "value", cfg.model.norm))
+        _require(norm != "layer", "model.norm", "layer norm needs model.backend=torch (numpy has batch|none)")
+    if data.source == "toy":
+        _require(data.n_samples >= 20, "data.n_samples", f"must be >= 20, got {data.n_samples}")
+        _require(data.noise >= 0, "data.noise", f"must be >= 0, got {data.noise}")
     _require(opt.lr > 0, "optimizer.lr", f"must be > 0, got {opt.lr}")
     _require(opt.weight_decay >= 0, "optimizer.weight_decay", f"must be >= 0, got {opt.weight_decay}")
     _require(0 <= opt.momentum < 1, "optimizer.momentum", f"must be in [0, 1), got {opt.momentum}")

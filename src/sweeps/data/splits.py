@@ -36,7 +36,7 @@ class Splits:
         return len(self.class_names)
 
 
-def _split_indices(labels: np.ndarray, val_fraction: float, test_fraction: float,
+def split_indices(labels: np.ndarray, val_fraction: float, test_fraction: float,
                    seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     index = np.arange(len(labels))
     try:
@@ -49,7 +49,7 @@ def _split_indices(labels: np.ndarray, val_fraction: float, test_fraction: float
     return np.sort(train), np.sort(val), np.sort(test)
 
 
-def _stratified_subset(index: np.ndarray, labels: np.ndarray, n: int, seed: int) -> np.ndarray:
+def stratified_subset(index: np.ndarray, labels: np.ndarray, n: int, seed: int) -> np.ndarray:
     if n >= len(index):
         return index
     num_classes = len(np.unique(labels[index]))
@@ -64,9 +64,9 @@ def make_splits(rows: LabelledRows, val_fraction: float, test_fraction: float, s
     """Split with a fixed seed; ``subset`` shrinks only the training split, never val/test."""
     labels = np.asarray(rows.dataset["label"], dtype=np.int64)
     texts = rows.dataset["text"]
-    train, val, test = _split_indices(labels, val_fraction, test_fraction, split_seed)
+    train, val, test = split_indices(labels, val_fraction, test_fraction, split_seed)
     if subset is not None:
-        train = _stratified_subset(train, labels, subset, split_seed)
+        train = stratified_subset(train, labels, subset, split_seed)
 
     def build(idx: np.ndarray) -> Split:
         chosen = [texts[i] for i in idx]

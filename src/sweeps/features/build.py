@@ -171,8 +171,25 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
                     embedding_table=padded_table.numpy() if token_level else None)
 
 
+def toy_features(cfg: DictConfig) -> Features:
+    """2-D points of a lab data set (``data=xor`` ...): the inputs are the coordinates themselves."""
+    from sweeps.data.splits import split_indices, stratified_subset
+    from sweeps.lab.datasets import make_toy
+
+    x, y = make_toy(cfg.data.name, cfg.data.n_samples, cfg.data.noise, cfg.data.split_seed)
+    train, val, test = split_indices(y, cfg.data.val_fraction, cfg.data.test_fraction, cfg.data.split_seed)
+    if cfg.data.subset is not None:
+        train = stratified_subset(train, y, cfg.data.subset, cfg.data.split_seed)
+    splits = {name: FeatureSplit(labels=y[idx], pooled=x[idx]) for name, idx in
+              (("train", train), ("val", val), ("test", test))}
+    names = [str(c) for c in sorted(set(y.tolist()))]
+    return Features(**splits, class_names=names, input_dim=x.shape[1])
+
+
 def prepare_features(cfg: DictConfig) -> Features:
     """Load, split, embed and pool per ``cfg``; reuse the on-disk cache whenever it applies."""
+    if cfg.data.source == "toy":
+        return toy_features(cfg)
     runs_dir = Path(cfg.paths.runs_dir)
     cache = ArrayCache(runs_dir / "cache")
     timings: dict[str, float] = {}

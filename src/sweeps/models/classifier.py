@@ -96,8 +96,14 @@ class TextClassifier(nn.Module):
 
 
 def build_model(cfg: DictConfig, input_dim: int, num_classes: int,
-                embedding_table: torch.Tensor | None = None) -> TextClassifier:
+                embedding_table: torch.Tensor | None = None) -> nn.Module:
     """The model ``cfg.model`` describes, for inputs of ``input_dim`` features."""
+    if cfg.model.backend == "numpy":
+        from sweeps.lab.torch_bridge import build_numpy_model
+
+        return build_numpy_model(input_dim, list(cfg.model.hidden_dims), num_classes, _name(cfg.model.activation),
+                                 _name(cfg.model.init), cfg.model.dropout, _name(cfg.model.norm), cfg.model.residual,
+                                 seed=cfg.seed, std=cfg.model.init_std)
     pooler = AttentionPooling(embedding_table) if embedding_table is not None else None
     return TextClassifier(
         input_dim=input_dim, hidden_dims=list(cfg.model.hidden_dims), num_classes=num_classes,

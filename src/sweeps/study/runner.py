@@ -121,6 +121,9 @@ class StudyRunner:
             raise SweepsError(f"hydra.sweeper.direction has {len(settings.direction)} entries but "
                               f"hydra.sweeper.objective has {len(settings.objective)}")
         self.name = settings.study_name or default_study_name(self.space, settings)
+        # Check sampler and pruner settings before anything is written to the storage.
+        build_sampler(settings.sampler, settings.seed, self.space.distributions, settings.sampler_options)
+        build_pruner(settings.pruner, settings.pruner_options)
         self.storage = open_storage(settings.storage)
         self.study = load_or_create_study(self.storage, self.name, list(settings.direction))
         existing = len(self.study.get_trials(deepcopy=False))
@@ -128,7 +131,6 @@ class StudyRunner:
         # first one's random start-up points.
         seed = None if settings.seed is None else settings.seed + existing * 7919
         self.study.sampler = build_sampler(settings.sampler, seed, self.space.distributions, settings.sampler_options)
-        build_pruner(settings.pruner, settings.pruner_options)  # validate before any trial
         self.study.set_user_attr(PRUNER_ATTR, {"name": settings.pruner, "options": dict(settings.pruner_options)})
         self.exhausted = False
         size = finite_size(self.space)

@@ -15,11 +15,17 @@ PRUNERS = ("none", "median", "percentile", "successive_halving", "hyperband", "t
 
 def build_sampler(name: str, seed: int | None, search_space: Mapping[str, Any], options: Mapping[str, Any]):
     """``grid`` needs every parameter categorical or stepped, so the grid is finite."""
-    kwargs = dict(options or {})
+    try:
+        return _sampler(name, seed, search_space, dict(options or {}))
+    except TypeError as exc:
+        raise SearchSpaceError(f"hydra.sweeper.sampler.options do not fit sampler '{name}': {exc}") from exc
+
+
+def _sampler(name: str, seed: int | None, search_space: Mapping[str, Any], kwargs: dict):
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed, **kwargs)
     if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
+        return optuna.samplers.RandomSampler(seed=seed, **kwargs)
     if name == "grid":
         grid = {}
         for key, dist in search_space.items():
@@ -55,7 +61,13 @@ class _NonFiniteFirst(optuna.pruners.BasePruner):
 
 def build_pruner(name: str, options: Mapping[str, Any]) -> optuna.pruners.BasePruner:
     """Every pruner here also prunes NaN/inf values: a diverged trial never runs to the end."""
-    kwargs = dict(options or {})
+    try:
+        return _NonFiniteFirst(_pruner(name, dict(options or {})))
+    except TypeError as exc:
+        raise SearchSpaceError(f"hydra.sweeper.pruner.options do not fit pruner '{name}': {exc}") from exc
+
+
+def _pruner(name: str, kwargs: dict) -> optuna.pruners.BasePruner:
     if name == "none":
         inner = optuna.pruners.NopPruner()
     elif name == "median":
@@ -73,4 +85,4 @@ def build_pruner(name: str, options: Mapping[str, Any]) -> optuna.pruners.BasePr
         inner = optuna.pruners.PatientPruner(optuna.pruners.MedianPruner(**kwargs), patience=patience)
     else:
         raise SearchSpaceError(f"hydra.sweeper.pruner: unknown pruner '{name}', expected one of {', '.join(PRUNERS)}")
-    return _NonFiniteFirst(inner)
+    return inner

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from sweeps.tracking.mlflow_run import MlflowRun
-from sweeps.tracking.plots import confusion_figure, figure_to_array
+import numpy as np
+import torch
+
+from sweeps.tracking.plots import confusion_figure, decision_boundary_figure, figure_to_array
 from sweeps.training.loop import EpochReport
 
 
@@ -22,3 +25,25 @@ class MlflowEpochLogger:
             fig = confusion_figure(report.evaluation.metrics["confusion"], self.class_names,
                                    f"validation, epoch {report.epoch}")
             self.run.log_image(figure_to_array(fig), key="val_confusion", step=report.epoch)
+
+
+class DecisionBoundaryLogger:
+    """For 2-D inputs: the model's decision surface as an image per epoch (``log_image`` with ``step``)."""
+
+    def __init__(self, run: MlflowRun, model: torch.nn.Module, x: np.ndarray, y: np.ndarray, every: int = 1) -> None:
+        self.run, self.model, self.x, self.y, self.every = run, model, x, y, max(1, every)
+
+    @torch.no_grad()
+    def _predict(self, grid: np.ndarray) -> np.ndarray:
+        was_training = self.model.training
+        self.model.eval()
+        logits = self.model(torch.from_numpy(grid))
+        self.model.train(was_training)
+        if logits.dim() == 1:
+            return torch.sigmoid(logits).numpy()
+        return logits.argmax(dim=-1).float().numpy()
+
+    def on_epoch_end(self, report: EpochReport) -> None:
+        if report.epoch % self.every == 0 or report.epoch == 1:
+            fig = decision_boundary_figure(self._predict, self.x, self.y, f"epoch {report.epoch}")
+            self.run.log_image(figure_to_array(fig), key="decision_boundary", step=report.epoch)

@@ -7,7 +7,9 @@ parent run open while trials log to their own children.
 from __future__ import annotations
 
 import json
+import random
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,6 +19,7 @@ from sweeps.errors import SweepsError
 _MAX_PARAMS_PER_BATCH = 100
 _MAX_METRICS_PER_BATCH = 1000
 _MAX_PARAM_CHARS = 6000
+_CONNECT_ATTEMPTS = 6
 
 
 def flatten_config(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -67,12 +70,17 @@ class MlflowRun:
         store = _local_store_path(self.uri)
         if store is not None:
             store.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            client = MlflowClient(tracking_uri=self.uri)
-            experiment = client.get_experiment_by_name(self.experiment_name)
-        except Exception as exc:
-            raise SweepsError(f"cannot reach MLflow tracking store {self.uri} (tracking.uri): "
-                              f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+        for attempt in range(_CONNECT_ATTEMPTS):
+            try:
+                client = MlflowClient(tracking_uri=self.uri)
+                experiment = client.get_experiment_by_name(self.experiment_name)
+                break
+            except Exception as exc:
+                # Several workers creating a new sqlite store at once race on its tables: retry.
+                if attempt == _CONNECT_ATTEMPTS - 1:
+                    raise SweepsError(f"cannot reach MLflow tracking store {self.uri} (tracking.uri): "
+                                      f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+                time.sleep(0.2 * (attempt + 1) + random.random() * 0.3)
         if experiment is None:
             location = None
             if self.artifact_location and store is not None:
@@ -121,8 +129,6 @@ class MlflowRun:
                     extra: list[tuple[int, Mapping[str, float]]] = ()) -> None:
         """All metrics of a step (plus ``extra`` (step, metrics) pairs) in as few requests as possible:
         one ``log_metric`` call each would cost ~30x more."""
-        import time
-
         from mlflow.entities import Metric
 
         now = int(time.time() * 1000)
@@ -142,7 +148,13 @@ class MlflowRun:
         self.client.log_image(self.run_id, image, key=key, step=step)
 
     def log_figure(self, figure, artifact_file: str) -> None:
-        self.client.log_figure(self.run_id, figure, artifact_file)
+        """Log and close: a study runs many trials in one process, and pyplot keeps every open figure."""
+        import matplotlib.pyplot as plt
+
+        try:
+            self.client.log_figure(self.run_id, figure, artifact_file)
+        finally:
+            plt.close(figure)
 
     def log_dict(self, data: Any, artifact_file: str) -> None:
         self.client.log_dict(self.run_id, data, artifact_file)

@@ -65,3 +65,19 @@ def curves_figure(history: list[dict[str, float]], best_epoch: int):
 
 def close(fig) -> None:
     plt.close(fig)
+
+
+def decision_boundary_figure(predict, x: np.ndarray, y: np.ndarray, title: str, resolution: int = 150):
+    """P(class 1) over the plane (binary) or the argmax class, with the training points on top."""
+    pad = 0.25 * (x.max(axis=0) - x.min(axis=0))
+    lo, hi = x.min(axis=0) - pad, x.max(axis=0) + pad
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(np.float32)
+    surface = predict(grid).reshape(gx.shape)
+    fig, ax = plt.subplots(figsize=(4.5, 4.2), dpi=90)
+    ax.contourf(gx, gy, surface, levels=20, cmap="RdBu_r", alpha=0.6)
+    ax.contour(gx, gy, surface, levels=[0.5], colors="k", linewidths=1)
+    ax.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", s=6, edgecolors="none")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

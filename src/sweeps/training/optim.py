@@ -30,6 +30,10 @@ def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter],
     params = [p for p in params if p.requires_grad]
     lr = scaled_lr(cfg.lr, cfg.scale_lr_with_batch, effective_batch_size or cfg.base_batch_size,
                    cfg.base_batch_size)
+    if cfg.impl == "scratch":
+        from sweeps.lab.optimizers import ScratchOptimizer
+
+        return ScratchOptimizer(params, cfg.name, lr=lr, **scratch_hyperparameters(cfg))
     if cfg.name == "sgd":
         return torch.optim.SGD(params, lr=lr, weight_decay=cfg.weight_decay)
     if cfg.name == "momentum":
@@ -40,4 +44,16 @@ def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter],
         return torch.optim.Adam(params, lr=lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
     if cfg.name == "adamw":
         return torch.optim.AdamW(params, lr=lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
+    if cfg.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=cfg.alpha, eps=cfg.eps, weight_decay=cfg.weight_decay)
     raise ValueError(f"unknown optimizer {cfg.name!r}")
+
+
+def scratch_hyperparameters(cfg: DictConfig) -> dict:
+    """The config's hyperparameters in the scratch rules' terms (same meaning as torch's)."""
+    if cfg.name in ("sgd", "momentum"):
+        momentum = (cfg.momentum or 0.9) if cfg.name == "momentum" else 0.0
+        return {"momentum": momentum, "nesterov": cfg.nesterov, "weight_decay": cfg.weight_decay}
+    if cfg.name in ("adam", "adamw"):
+        return {"betas": tuple(cfg.betas), "eps": cfg.eps, "weight_decay": cfg.weight_decay}
+    return {"alpha": cfg.alpha, "eps": cfg.eps, "weight_decay": cfg.weight_decay}
