@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 BARE_LOOP = """
 import sys
 sys.path.insert(0, {repo!r})
-from tests.conftest import compose_config
+from sweeps.config import compose_config
 from sweeps.app import train
 overrides = {overrides!r}
 for i in range({trials}):

@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--skip-start", action="store_true", help="skip the cold/warm start measurement")
     args = parser.parse_args()
 
-    from tests.conftest import compose_config
+    from sweeps.config import compose_config
     from sweeps.app import _tensor_split, build_trainer
     from sweeps.features import prepare_features
     from sweeps.models import build_model

@@ -14,10 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from sweeps.__main__ import CONF_DIR
+from sweeps.config import compose_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,11 +62,6 @@ def small_overrides(runs_dir: Path, data_path: Path) -> list[str]:
         "model.hidden_dims=[16]", "trainer.max_epochs=6", "data.batch_size=16", "optimizer.lr=0.02",
         "tracking.confusion_every=2",
     ]
-
-
-def compose_config(overrides: list[str]) -> DictConfig:
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        return compose(config_name="config", overrides=overrides)
 
 
 @pytest.fixture

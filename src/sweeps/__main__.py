@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 import hydra
@@ -15,9 +14,9 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sweeps.config import register_configs
+from sweeps.config.compose import CONF_DIR
 from sweeps.errors import SweepsError
 
-CONF_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 log = logging.getLogger("sweeps")
 
 register_configs()

@@ -7,7 +7,7 @@ from omegaconf import OmegaConf
 
 from sweeps.config import validate_config
 from sweeps.errors import ConfigError
-from tests.conftest import compose_config
+from sweeps.config import compose_config
 
 PUBLIC_KNOBS = [
     "seed", "data.batch_size", "data.subset", "data.val_fraction", "data.test_fraction", "model.hidden_dims",

@@ -1,0 +1,42 @@
+"""Rebuild a finished run's model and data from its best checkpoint (for landscape/gradient_flow)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import torch
+from omegaconf import OmegaConf
+
+from sweeps.errors import CheckpointError
+from sweeps.lab.gallery._context import GalleryContext
+
+
+def load_run_model(ctx: GalleryContext, run_id: str | None):
+    """(model, train TensorSplit, loss function) of the run's best weights."""
+    from sweeps.app import _tensor_split
+    from sweeps.features import prepare_features
+    from sweeps.models import build_model
+    from sweeps.training import load_checkpoint
+    from sweeps.training.loop import ClassificationLoss
+
+    if not run_id:
+        raise CheckpointError("this topic needs a run: python -m sweeps.lab <topic> RUN_ID")
+    path = ctx.runs_dir / "checkpoints" / run_id / "best.pt"
+    if not path.is_file():
+        try:
+            from mlflow.tracking import MlflowClient
+
+            path = Path(MlflowClient(tracking_uri=ctx.tracking_uri).download_artifacts(
+                run_id, "checkpoints/best.pt", tempfile.mkdtemp()))
+        except Exception as exc:
+            raise CheckpointError(f"no best checkpoint for run {run_id} under {ctx.runs_dir} or in {ctx.tracking_uri}") from exc
+    payload = load_checkpoint(path)
+    cfg = OmegaConf.create(payload["config"])
+    features = prepare_features(cfg)
+    table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
+    model = build_model(cfg, payload["input_dim"], len(payload["class_names"]), table)
+    model.load_state_dict(payload["model"])
+    model.eval()
+    outputs = 1 if len(payload["class_names"]) == 2 else len(payload["class_names"])
+    return model, _tensor_split(features, "train"), ClassificationLoss(outputs)
