@@ -24,15 +24,17 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         runs = scratch_runs_dir(tmp, args.cache)
-        for pruner, options in (("none", "{}"), ("median", "{n_startup_trials:5,n_warmup_steps:3}"),
-                                ("hyperband", "{min_resource:2,max_resource:20}")):
+        for pruner, options in (("none", []), ("median", []),
+                                ("hyperband", ["+hydra.sweeper.pruner.options.min_resource=2",
+                                               "+hydra.sweeper.pruner.options.max_resource=20"])):
             name = f"pruning-{pruner}"
             seconds = timed_sweep(["hparams_search=imdb", f"paths.runs_dir={runs}", f"hydra.sweeper.n_trials={args.trials}",
-                                   f"hydra.sweeper.pruner={{name:{pruner},options:{options}}}",
+                                   f"hydra.sweeper.pruner.name={pruner}", *options,
                                    f"hydra.sweeper.study_name={name}"])
             study = load(runs, name)
             pruned = sum(t.state == TrialState.PRUNED for t in study.trials)
             results[pruner] = (seconds, study.best_value, pruned)
+            print(f"{pruner}: {seconds:.1f} s, best {study.best_value:.4f}, {pruned} pruned", flush=True)
     base_time, base_acc, _ = results["none"]
     print(f"imdb study, {args.trials} trials, TPE seed 0, cached features:")
     print(f"{'pruner':>11} {'wall s':>8} {'time vs none':>13} {'best val acc':>13} {'vs none (pt)':>13} {'pruned':>7}")

@@ -126,6 +126,12 @@ class StudyRunner:
         build_pruner(settings.pruner, settings.pruner_options)
         self.storage = open_storage(settings.storage)
         self.study = load_or_create_study(self.storage, self.name, list(settings.direction))
+        if self.study.metric_names is None:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # experimental API: names the objectives in the dashboard
+                self.study.set_metric_names(list(settings.objective))
         existing = len(self.study.get_trials(deepcopy=False))
         # Seed from the study's history: a resumed run or a second worker does not replay the
         # first one's random start-up points.

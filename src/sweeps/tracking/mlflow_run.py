@@ -20,6 +20,7 @@ _MAX_PARAMS_PER_BATCH = 100
 _MAX_METRICS_PER_BATCH = 1000
 _MAX_PARAM_CHARS = 6000
 _CONNECT_ATTEMPTS = 6
+_KIND_TAG = "mlflow.experimentKind"
 
 
 def flatten_config(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -92,6 +93,10 @@ class MlflowRun:
                 self.experiment_id = client.get_experiment_by_name(self.experiment_name).experiment_id
         else:
             self.experiment_id = experiment.experiment_id
+        if experiment is None or _KIND_TAG not in experiment.tags:
+            # MLflow 3's UI opens experiments without this tag on its GenAI (traces) view; ours hold
+            # training runs, so ask for the model-training view.
+            client.set_experiment_tag(self.experiment_id, _KIND_TAG, "custom_model_development")
         return client
 
     def __enter__(self) -> "MlflowRun":

@@ -1,0 +1,236 @@
+"""Fault injection: kills, concurrency, bad input and torn checkpoint writes. Prints figures.
+
+    .venv/bin/python benchmarks/reliability.py [--kills 10] [--skip-postgres]
+
+Runs on small synthetic data so the whole suite takes minutes. PostgreSQL is started like the
+tests do (tests/servers.py) when its binaries are present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.conftest import synthetic_rows, write_csv  # noqa: E402
+
+SPACE = ["optimizer.lr=tag(log,interval(1e-3,1e-1))", "model.dropout=interval(0,0.5)"]
+FAST = ["embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=5", "model.hidden_dims=[16]",
+        "trainer.max_epochs=4", "data.batch_size=16", "optimizer.lr=0.02", "tracking.confusion_every=0",
+        "hydra.sweeper.heartbeat_interval=0.5", "hydra.sweeper.grace_period=2"]
+
+
+def sweep_cmd(runs: Path, csv: Path, study: str, n_trials: int, storage: str | None = None) -> list[str]:
+    return [sys.executable, "-m", "sweeps", "-m", f"paths.runs_dir={runs}", "data=files", f"data.path={csv}", *FAST,
+            *SPACE, f"hydra.sweeper.n_trials={n_trials}", f"hydra.sweeper.study_name={study}",
+            *([f"hydra.sweeper.storage={storage}"] if storage else [])]
+
+
+def finished(trials) -> list:
+    return [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
+
+
+def duplicates(trials) -> int:
+    points = [tuple(sorted(t.params.items())) for t in finished(trials)]
+    return len(points) - len(set(points))
+
+
+def running_mlflow_runs(runs: Path) -> int:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{runs}/mlflow.db")
+    experiment = client.get_experiment_by_name("sweeps")
+    if experiment is None:
+        return 0
+    return sum(r.info.status == "RUNNING" for r in client.search_runs([experiment.experiment_id]))
+
+
+def kill_soak(tmp: Path, csv: Path, kills: int, n_trials: int) -> None:
+    runs, storage = tmp / "soak", None
+    rng = random.Random(0)
+    survived, history = 0, []
+    for _ in range(kills):
+        proc = subprocess.Popen(sweep_cmd(runs, csv, "soak", n_trials), cwd=tmp, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(2.0, 12.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            survived += 1
+        proc.wait()
+        if (runs / "optuna.db").exists():
+            history.append(len(finished(optuna.load_study(study_name="soak", storage=f"sqlite:///{runs}/optuna.db").trials)))
+        time.sleep(2.5)  # let the killed trial's heartbeat go stale
+    subprocess.run(sweep_cmd(runs, csv, "soak", n_trials), cwd=tmp, check=True, capture_output=True)
+    trials = optuna.load_study(study_name="soak", storage=f"sqlite:///{runs}/optuna.db").trials
+    lost = sum(max(0, a - b) for a, b in zip(history, history[1:]))
+    print(f"kill soak: {survived} SIGKILLs survived of {kills} attempts; trials expected {n_trials}, "
+          f"finished {len(finished(trials))}, duplicates {duplicates(trials)}, trials lost {lost}, "
+          f"MLflow runs left RUNNING {running_mlflow_runs(runs)}")
+
+
+def concurrency(tmp: Path, csv: Path, postgres: str | None, n_trials: int) -> None:
+    storages = {"sqlite": lambda d: f"sqlite:///{d}/optuna.db", "journal": lambda d: f"journal:///{d}/optuna.log"}
+    if postgres:
+        storages["postgresql"] = lambda d: postgres
+    for name, make in storages.items():
+        for workers in (2, 4):
+            runs = tmp / f"conc-{name}-{workers}"
+            study = f"conc-{name}-{workers}"
+            storage = make(runs)
+            procs = [subprocess.Popen(sweep_cmd(runs, csv, study, n_trials, storage), cwd=tmp, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True) for _ in range(workers)]
+            errors = [p.communicate()[1] for p in procs]
+            locked = sum(e.count("database is locked") for e in errors)
+            if name == "journal":
+                from optuna.storages import JournalStorage
+                from optuna.storages.journal import JournalFileBackend
+
+                store = JournalStorage(JournalFileBackend(str(runs / "optuna.log")))
+            else:
+                store = storage
+            trials = optuna.load_study(study_name=study, storage=store).trials
+            print(f"concurrency {name:>10} x{workers}: expected {n_trials}, finished {len(finished(trials))}, "
+                  f"duplicates {duplicates(trials)}, exit codes {[p.returncode for p in procs]}, "
+                  f"sqlite lock errors surfaced {locked}")
+
+
+def bad_inputs(tmp: Path, csv: Path) -> None:
+    from tests.test_cli import _bad_input_cases
+
+    cases = {name: overrides for name, (overrides, _) in _bad_input_cases(tmp).items()}
+    runs = tmp / "bad"
+    base = ["paths.runs_dir=" + str(runs), "data=files", f"data.path={csv}", *FAST[:8]]
+    bad_ckpt = tmp / "bad.pt"
+    bad_ckpt.write_bytes(b"not a checkpoint")
+    jsonl = tmp / "broken.jsonl"
+    jsonl.write_text('{"text": "a", "label": 1}\n{broken json\n')
+    cases.update({
+        "negative weight decay": base + ["optimizer.weight_decay=-1"],
+        "momentum >= 1": base + ["optimizer=momentum", "optimizer.momentum=1.5"],
+        "unknown schedule": base + ["schedule=linear_typo"],
+        "bad early-stopping mode": base + ["trainer.early_stopping.mode=up"],
+        "fp16 on cpu": base + ["trainer.precision=16", "trainer.device=cpu"],
+        "cuda without gpu": base + ["trainer.device=cuda"],
+        "accumulate 0": base + ["trainer.accumulate_grad_batches=0"],
+        "label smoothing 1": base + ["trainer.label_smoothing=1.0"],
+        "subset of 1": base + ["data.subset=1"],
+        "corrupt checkpoint": base + [f"trainer.resume_from={bad_ckpt}"],
+        "missing checkpoint": base + [f"trainer.resume_from={tmp / 'none.pt'}"],
+        "unknown run id": base + ["trainer.resume_from=feedfacefeedface"],
+        "malformed jsonl": base + [f"data.path={jsonl}"],
+        "labels outside classes": base + ["data.classes=[a,b]"],
+        "numpy + attention": base + ["model.backend=numpy", "model.pooling=attention"],
+        "log interval from 0": ["-m", *base, "optimizer.lr=tag(log,interval(0,1))"],
+        "unparsable space": ["-m", *base, "model.dropout=interval(0.1"],
+        "grid over a float": ["-m", *base, "model.dropout=interval(0,0.5)", "hydra.sweeper.sampler.name=grid"],
+        "unknown sampler": ["-m", *base, "model.dropout=interval(0,0.5)", "hydra.sweeper.sampler.name=tpee"],
+        "pruner options mismatch": ["-m", *base, "model.dropout=interval(0,0.5)",
+                                    "hydra.sweeper.pruner={name:hyperband,options:{n_startup_trials:3}}"],
+        "objective/direction mismatch": ["-m", *base, "model.dropout=interval(0,0.5)",
+                                         "hydra.sweeper.direction=[maximize,minimize]"],
+    })
+    clear = 0
+    for name, overrides in cases.items():
+        done = subprocess.run([sys.executable, "-m", "sweeps", *overrides], cwd=tmp, capture_output=True, text=True)
+        one_line = done.returncode != 0 and "Traceback" not in done.stderr + done.stdout
+        nothing_running = running_mlflow_runs(runs) == 0
+        clear += one_line and nothing_running
+        if not (one_line and nothing_running):
+            print(f"  unclear: {name}: exit {done.returncode}\n{done.stderr[-800:]}")
+    print(f"bad input corpus: {clear} of {len(cases)} gave a clear error with non-zero exit and nothing RUNNING")
+
+
+TORTURE = """
+import sys, torch
+sys.path.insert(0, {repo!r})
+from sweeps.training.checkpoint import save_checkpoint
+epoch = 0
+while True:
+    epoch += 1
+    save_checkpoint({path!r}, {{"model": {{"w": torch.randn(4_000_000)}}, "epoch": epoch}})
+"""
+
+
+def checkpoint_torture(tmp: Path, kills: int) -> None:
+    from sweeps.training.checkpoint import load_checkpoint
+
+    path = tmp / "torture" / "last.pt"
+    path.parent.mkdir()
+    rng = random.Random(1)
+    good, loaded_epochs = 0, []
+    for _ in range(kills):
+        proc = subprocess.Popen([sys.executable, "-c", TORTURE.format(repo=str(REPO), path=str(path))])
+        while not path.exists():
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.05, 1.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        payload = load_checkpoint(path)
+        good += 1
+        loaded_epochs.append(payload["epoch"])
+    leftovers = len(list(path.parent.glob(".last.pt.*.tmp")))
+    print(f"checkpoint torture: {kills} SIGKILLs during writes, last good checkpoint loaded {good}/{kills} times "
+          f"(epochs {loaded_epochs[:5]}...), torn temp files left beside it {leftovers} (never read)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--trials", type=int, default=8)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        csv = write_csv(tmp / "reviews.csv", synthetic_rows(400))
+        checkpoint_torture(tmp, 20)
+        bad_inputs(tmp, csv)
+        kill_soak(tmp, csv, args.kills, args.trials)
+        postgres = None if args.skip_postgres else _start_postgres(tmp)
+        try:
+            concurrency(tmp, csv, postgres[0] if postgres else None, args.trials)
+        finally:
+            if postgres:
+                os.kill(postgres[1], signal.SIGINT)
+
+
+def _start_postgres(tmp: Path):
+    """Start a throwaway cluster as the tests do; None when the binaries are absent."""
+    import shutil
+
+    from tests.servers import _pg_bindir
+    from sweeps.ui import free_port
+
+    bindir = _pg_bindir()
+    if bindir is None:
+        print("concurrency on PostgreSQL skipped: server binaries not found")
+        return None
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    root = tmp / "pg"
+    root.mkdir()
+    if as_user:
+        shutil.chown(root, "postgres")
+    port = free_port("127.0.0.1")
+    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(root / "data"), "-U", "sweeps", "--auth=trust"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "log"), "-w", "-o",
+                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200", "start"],
+                   check=True, capture_output=True)
+    subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "sweeps", "optuna"], check=True)
+    pid = int((root / "data" / "postmaster.pid").read_text().splitlines()[0])
+    return f"postgresql+psycopg2://sweeps@127.0.0.1:{port}/optuna", pid
+
+
+if __name__ == "__main__":
+    main()
