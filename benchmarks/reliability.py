@@ -9,7 +9,6 @@ tests do (tests/servers.py) when its binaries are present.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import subprocess
@@ -182,7 +181,7 @@ def checkpoint_torture(tmp: Path, kills: int) -> None:
         loaded_epochs.append(payload["epoch"])
     leftovers = len(list(path.parent.glob(".last.pt.*.tmp")))
     print(f"checkpoint torture: {kills} SIGKILLs during writes, last good checkpoint loaded {good}/{kills} times "
-          f"(epochs {loaded_epochs[:5]}...), torn temp files left beside it {leftovers} (never read)")
+          f"(epochs {loaded_epochs[:5]}...), torn temp files left beside it {leftovers} (the next write removes them)")
 
 
 def main() -> None:
@@ -197,39 +196,21 @@ def main() -> None:
         checkpoint_torture(tmp, 20)
         bad_inputs(tmp, csv)
         kill_soak(tmp, csv, args.kills, args.trials)
-        postgres = None if args.skip_postgres else _start_postgres(tmp)
+        postgres = None
+        if not args.skip_postgres:
+            from tests.servers import PostgresUnavailable, start_postgres
+
+            try:
+                postgres = start_postgres()
+            except PostgresUnavailable as reason:
+                print(f"concurrency on PostgreSQL skipped: {reason}")
         try:
             concurrency(tmp, csv, postgres[0] if postgres else None, args.trials)
         finally:
             if postgres:
-                os.kill(postgres[1], signal.SIGINT)
+                from tests.servers import stop_postgres
 
-
-def _start_postgres(tmp: Path):
-    """Start a throwaway cluster as the tests do; None when the binaries are absent."""
-    import shutil
-
-    from tests.servers import _pg_bindir
-    from sweeps.ui import free_port
-
-    bindir = _pg_bindir()
-    if bindir is None:
-        print("concurrency on PostgreSQL skipped: server binaries not found")
-        return None
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    root = tmp / "pg"
-    root.mkdir()
-    if as_user:
-        shutil.chown(root, "postgres")
-    port = free_port("127.0.0.1")
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(root / "data"), "-U", "sweeps", "--auth=trust"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "log"), "-w", "-o",
-                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200", "start"],
-                   check=True, capture_output=True)
-    subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "sweeps", "optuna"], check=True)
-    pid = int((root / "data" / "postmaster.pid").read_text().splitlines()[0])
-    return f"postgresql+psycopg2://sweeps@127.0.0.1:{port}/optuna", pid
+                stop_postgres(postgres[1], postgres[2])
 
 
 if __name__ == "__main__":

@@ -36,21 +36,30 @@ def _as_postgres_user() -> list[str]:
     if os.geteuid() != 0:
         return []
     if shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser: cannot start PostgreSQL as a non-root user")
+        raise PostgresUnavailable("running as root without runuser: cannot start PostgreSQL as a non-root user")
     try:
         import pwd
 
         pwd.getpwnam("postgres")
     except KeyError:
-        pytest.skip("running as root and no 'postgres' user exists to run the server")
+        raise PostgresUnavailable("running as root and no 'postgres' user exists to run the server") from None
     return ["runuser", "-u", "postgres", "--"]
 
 
-@pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory):
+class PostgresUnavailable(Exception):
+    """No server binaries, or no way to run them as a non-root user."""
+
+
+def start_postgres() -> tuple[str, int, Path]:
+    """Initialise and start a throwaway cluster on 127.0.0.1 and a free port.
+
+    Returns (SQLAlchemy URL of database 'optuna', postmaster PID, cluster directory). Used by the
+    tests' fixture and by benchmarks/reliability.py.
+    """
     bindir = _pg_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found; install Debian's 'postgresql' package")
+        raise PostgresUnavailable("PostgreSQL server binaries (initdb, pg_ctl) not found; "
+                                  "install Debian's 'postgresql' package")
     as_user = _as_postgres_user()
     # Not under pytest's tmp dir: that is private to root, and the server runs as 'postgres'.
     root = Path(tempfile.mkdtemp(prefix="sweeps-pg-"))
@@ -64,18 +73,33 @@ def postgres_url(tmp_path_factory):
                     "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200", "start"],
                    check=True, capture_output=True)
     pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+    subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "sweeps", "optuna"],
+                   check=True, capture_output=True)
+    return f"postgresql+psycopg2://sweeps@127.0.0.1:{port}/optuna", pid, root
+
+
+def stop_postgres(pid: int, root: Path) -> None:
+    """Fast shutdown of the postmaster we started, by its PID, then remove the cluster."""
+    os.kill(pid, signal.SIGINT)
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        except ProcessLookupError:
+            break
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
     try:
-        subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "sweeps", "optuna"],
-                       check=True, capture_output=True)
-        yield f"postgresql+psycopg2://sweeps@127.0.0.1:{port}/optuna"
+        url, pid, root = start_postgres()
+    except PostgresUnavailable as reason:
+        pytest.skip(str(reason))
+    try:
+        yield url
     finally:
-        os.kill(pid, signal.SIGINT)  # "fast shutdown" of the postmaster we started, by its PID
-        for _ in range(100):
-            try:
-                os.kill(pid, 0)
-                time.sleep(0.1)
-            except ProcessLookupError:
-                break
+        stop_postgres(pid, root)
 
 
 @pytest.fixture(scope="session")

@@ -107,3 +107,15 @@ def test_sigkilled_sweep_reruns_to_exactly_n_trials_with_nothing_left_running(tm
     statuses = {r.info.run_id: r.info.status for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db")}
     assert "RUNNING" not in statuses.values()
     assert statuses[trials[0].user_attrs["mlflow_run_id"]] == "KILLED"
+
+
+def test_a_diverging_trial_is_pruned_with_its_reason_and_the_sweep_goes_on(tmp_path, tiny_csv):
+    # lr in [1e20, 1e21] with plain SGD: the loss is NaN within the first epoch of every trial.
+    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), "optimizer=sgd",
+                    "optimizer.lr=interval(1e20,1e21)", "hydra.sweeper.n_trials=2", "hydra.sweeper.study_name=nan"],
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    trials = _study(tmp_path, "nan").get_trials()
+    assert [t.state for t in trials] == [TrialState.PRUNED] * 2
+    assert all(t.user_attrs["pruned_reason"] == "diverged" for t in trials)
+    assert all(r.info.status == "FINISHED" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))

@@ -19,6 +19,11 @@ FORMAT_VERSION = 1
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """Write ``payload`` to ``path`` via a temp file and rename."""
+    path = Path(path)
+    # A SIGKILL mid-write leaves its temp file behind (no finally runs): sweep it now. Safe because
+    # a checkpoint has one writer, the trainer of that run.
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     atomic_write(Path(path), lambda tmp: torch.save({"format": FORMAT_VERSION, **payload}, tmp))
 
 

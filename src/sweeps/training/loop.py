@@ -303,7 +303,10 @@ class Trainer:
             report = EpochReport(epoch, metrics, evaluation, step_metrics)
             if not math.isfinite(metrics["train/loss"]):
                 stop_reason = "diverged"
-                self._notify(report)
+                try:
+                    self._notify(report)  # still logged; a pruner may also ask to stop: same outcome
+                except StopTraining:
+                    pass
                 break
             report.is_best, stop = self.early_stopping.update(epoch, metrics)
             if report.is_best:
