@@ -73,3 +73,20 @@ def test_readme_main_job_on_embedded_imdb_reaches_080(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     accuracy = float(done.stdout.split("test accuracy ")[1].split()[0])
     assert accuracy >= 0.80
+
+
+@pytest.mark.slow
+def test_readme_main_command_runs_the_quick_study_and_points_at_both_uis(tmp_path):
+    """The README's first command: `python -m sweeps -m hparams_search=quick` on embedded IMDB."""
+    done = run_cli(["-m", "hparams_search=quick", f"paths.runs_dir={tmp_path / 'runs'}"], cwd=REPO, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    import optuna
+
+    [summary] = optuna.get_all_study_summaries(f"sqlite:///{tmp_path}/runs/optuna.db")
+    trials = optuna.load_study(study_name=summary.study_name, storage=f"sqlite:///{tmp_path}/runs/optuna.db").trials
+    # A dozen finished trials, some pruned; the summary names the best trial with val and test accuracy.
+    assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 12
+    assert "best trial" in done.stdout and "test/acc=" in done.stdout
+    assert "mlflow ui --backend-store-uri" in done.stdout and "optuna-dashboard sqlite:///" in done.stdout
+    best = float(done.stdout.split("best/val/acc=")[1].split(",")[0])
+    assert best >= 0.78
