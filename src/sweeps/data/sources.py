@@ -128,6 +128,24 @@ def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
     return LabelledRows(ds, [str(v) for v in distinct], fingerprint)
 
 
+def _user_files(cfg: DictConfig) -> list[str]:
+    paths = sorted(glob.glob(cfg.data.path)) or [cfg.data.path]
+    for p in paths:
+        if not Path(p).is_file():
+            raise DataError(f"data file not found: {p} (data.path)")
+    return paths
+
+
+def source_fingerprint(cfg: DictConfig) -> str:
+    """What identifies the rows without reading them (file sizes and mtimes, or the hub id), so a
+    cache hit costs a ``stat`` instead of loading the data set."""
+    if cfg.data.source == "embedded_imdb":
+        return _file_fingerprint([str(embedded_imdb_csv())])
+    if cfg.data.source == "hub":
+        return f"hub:{cfg.data.path}"
+    return _file_fingerprint(_user_files(cfg))
+
+
 def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
     """Load every labelled row of ``cfg.data`` (one of the ``conf/data`` variants)."""
     datasets.disable_progress_bars()
@@ -141,10 +159,7 @@ def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
         ds = _load_hub(cfg.data.path, cache_dir)
         return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"hub dataset '{cfg.data.path}'",
                           f"hub:{cfg.data.path}", cfg.data.classes)
-    paths = sorted(glob.glob(cfg.data.path)) or [cfg.data.path]
-    for p in paths:
-        if not Path(p).is_file():
-            raise DataError(f"data file not found: {p} (data.path)")
+    paths = _user_files(cfg)
     ds = _load_local(paths, cache_dir)
     return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"data file {paths[0]}",
                       _file_fingerprint(paths), cfg.data.classes)

@@ -17,6 +17,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps.data import load_rows, make_splits
+from sweeps.data.sources import source_fingerprint
 from sweeps.data.splits import Split
 from sweeps.data.text import TOKENIZER_VERSION
 from sweeps.embeddings import WordVectors, build_vectors
@@ -186,30 +187,44 @@ def toy_features(cfg: DictConfig) -> Features:
     return Features(**splits, class_names=names, input_dim=x.shape[1])
 
 
+# The last features built or loaded in this process: a study's trials share one process under
+# Hydra's basic launcher and would otherwise re-read the same arrays every trial.
+_IN_MEMORY: dict[str, Features] = {}
+
+
 def prepare_features(cfg: DictConfig) -> Features:
-    """Load, split, embed and pool per ``cfg``; reuse the on-disk cache whenever it applies."""
+    """Load, split, embed and pool per ``cfg``; reuse the cached result whenever it applies.
+
+    The cache key needs only the source's fingerprint (a ``stat``), so a hit never reads the rows.
+    """
     if cfg.data.source == "toy":
         return toy_features(cfg)
     runs_dir = Path(cfg.paths.runs_dir)
     cache = ArrayCache(runs_dir / "cache")
-    timings: dict[str, float] = {}
     start = time.perf_counter()
-    rows = load_rows(cfg, runs_dir / "cache" / "hf")
-    timings["load_rows_s"] = time.perf_counter() - start
-    key = _features_key(cfg, rows.fingerprint)
+    fingerprint = source_fingerprint(cfg)
+    key = _features_key(cfg, fingerprint)
+    memory_key = f"{runs_dir.resolve()}:{key}"  # another runs dir is another cache, even in one process
+    if memory_key in _IN_MEMORY:
+        features = _IN_MEMORY[memory_key]
+        features.timings = {"features_s": time.perf_counter() - start}
+        return features
     cached = cache.load(key)
     if cached is not None:
         features = _from_arrays(cached)
-        timings["features_s"] = time.perf_counter() - start - timings["load_rows_s"]
-        features.timings = timings
+        features.timings = {"features_s": time.perf_counter() - start}
         log.info("features: cache hit %s", cache.path(key))
+        _remember(memory_key, features)
         return features
 
+    timings: dict[str, float] = {}
+    rows = load_rows(cfg, runs_dir / "cache" / "hf")
+    timings["load_rows_s"] = time.perf_counter() - start
     t = time.perf_counter()
     splits = make_splits(rows, cfg.data.val_fraction, cfg.data.test_fraction, cfg.data.split_seed, cfg.data.subset)
     timings["tokenize_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    data_key = cache_key("split", _split_identity(cfg, rows.fingerprint))
+    data_key = cache_key("split", _split_identity(cfg, fingerprint))
     vectors, _ = build_vectors(cfg.embeddings, splits.train.tokens, data_key, cfg.seed, cache)
     timings["embeddings_s"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -217,4 +232,10 @@ def prepare_features(cfg: DictConfig) -> Features:
     timings["features_s"] = time.perf_counter() - t
     cache.save(key, _to_arrays(features))
     features.timings = timings
+    _remember(memory_key, features)
     return features
+
+
+def _remember(key: str, features: Features) -> None:
+    _IN_MEMORY.clear()
+    _IN_MEMORY[key] = features

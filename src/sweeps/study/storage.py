@@ -16,6 +16,7 @@ from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 
 from sweeps.errors import SweepsError
+from sweeps.utils.locks import sqlite_creation_lock
 
 _CREATE_ATTEMPTS = 8
 
@@ -58,7 +59,8 @@ def _open(url: str) -> BaseStorage:
     for attempt in range(_CREATE_ATTEMPTS):
         try:
             engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else None
-            return RDBStorage(url, engine_kwargs=engine_kwargs)
+            with sqlite_creation_lock(url):  # table creation is not safe for two processes at once
+                return RDBStorage(url, engine_kwargs=engine_kwargs)
         except Exception as exc:  # sqlalchemy OperationalError/IntegrityError during concurrent creation
             last_error = exc
             time.sleep(0.1 * (attempt + 1) + random.random() * 0.2)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sweeps.errors import SweepsError
+from sweeps.utils.locks import sqlite_creation_lock
 
 # MLflow's per-request limits for log_batch.
 _MAX_PARAMS_PER_BATCH = 100
@@ -73,8 +74,9 @@ class MlflowRun:
             store.parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(_CONNECT_ATTEMPTS):
             try:
-                client = MlflowClient(tracking_uri=self.uri)
-                experiment = client.get_experiment_by_name(self.experiment_name)
+                with sqlite_creation_lock(self.uri):  # first use migrates the db: one process at a time
+                    client = MlflowClient(tracking_uri=self.uri)
+                    experiment = client.get_experiment_by_name(self.experiment_name)
                 break
             except Exception as exc:
                 # Several workers creating a new sqlite store at once race on its tables: retry.
