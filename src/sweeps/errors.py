@@ -30,7 +30,3 @@ class EmbeddingsError(SweepsError):
 
 class CheckpointError(SweepsError):
     """A checkpoint is missing, corrupt or does not fit the configured model."""
-
-
-class TrainingDiverged(SweepsError):
-    """The loss became NaN or infinite; the run cannot continue meaningfully."""

@@ -12,7 +12,6 @@ import os
 import socket
 import threading
 import time
-from typing import Any
 
 import optuna
 
@@ -62,7 +61,6 @@ class TrialReporter:
         self.trial = optuna.trial.Trial(self.study, self.trial_id)
         self.metric = metric
         self.multi_objective = len(self.study.directions) > 1
-        self.pruned_at: int | None = None
 
     def on_run_start(self, run_id: str) -> None:
         """Store the MLflow run id on the trial, so each can be found from the other."""
@@ -77,8 +75,4 @@ class TrialReporter:
             value = float("nan")
         self.trial.report(value, report.epoch)
         if self.trial.should_prune():
-            self.pruned_at = report.epoch
             raise StopTraining("pruned")
-
-    def attrs(self) -> dict[str, Any]:
-        return {"pruned_at_epoch": self.pruned_at}

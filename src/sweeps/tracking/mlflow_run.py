@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -171,10 +170,6 @@ class MlflowRun:
 
     def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
-
-    def download_artifact(self, artifact_path: str) -> Path:
-        target = Path(tempfile.mkdtemp(prefix="sweeps-artifact-"))
-        return Path(self.client.download_artifacts(self.run_id, artifact_path, str(target)))
 
     def run_url(self) -> str:
         return f"/#/experiments/{self.experiment_id}/runs/{self.run_id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,28 +15,34 @@ _MAY_DIFFER = ("trainer.resume_from", "trainer.max_epochs", "trainer.progress", 
                "paths.", "tags.")
 
 
-def locate_checkpoint(resume_from: str, runs_dir: Path, tracking_uri: str) -> Path:
-    """A path is used as is; anything else is an MLflow run id whose ``last.pt`` is looked up
-    locally first, then downloaded from the run's artifacts."""
-    path = Path(resume_from)
-    if path.is_file() or path.suffix == ".pt" or "/" in resume_from:
-        if not path.is_file():
-            raise CheckpointError(f"checkpoint not found: {resume_from} (trainer.resume_from)")
-        return path
-    local = runs_dir / "checkpoints" / resume_from / "last.pt"
+def run_checkpoint(run_id: str, name: str, runs_dir: Path, tracking_uri: str) -> Path:
+    """``name`` (last.pt, best.pt) of an MLflow run: from ``runs/checkpoints/<run_id>/`` when this
+    machine wrote it, otherwise downloaded from the run's ``checkpoints/`` artifacts."""
+    local = runs_dir / "checkpoints" / run_id / name
     if local.is_file():
         return local
     try:
         from mlflow.tracking import MlflowClient
 
         client = MlflowClient(tracking_uri=tracking_uri)
-        client.get_run(resume_from)
-        import tempfile
-
-        return Path(client.download_artifacts(resume_from, "checkpoints/last.pt", tempfile.mkdtemp()))
+        client.get_run(run_id)
+        return Path(client.download_artifacts(run_id, f"checkpoints/{name}", tempfile.mkdtemp()))
     except Exception as exc:
-        raise CheckpointError(f"trainer.resume_from={resume_from}: not a checkpoint file, and no MLflow run "
-                              f"with a checkpoints/last.pt artifact in {tracking_uri}") from exc
+        raise CheckpointError(f"no MLflow run {run_id} with a checkpoints/{name} artifact in {tracking_uri} "
+                              f"(nor {local})") from exc
+
+
+def locate_checkpoint(resume_from: str, runs_dir: Path, tracking_uri: str) -> Path:
+    """A path is used as is; anything else is an MLflow run id whose ``last.pt`` is used."""
+    path = Path(resume_from)
+    if path.is_file() or path.suffix == ".pt" or "/" in resume_from:
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint not found: {resume_from} (trainer.resume_from)")
+        return path
+    try:
+        return run_checkpoint(resume_from, "last.pt", runs_dir, tracking_uri)
+    except CheckpointError as exc:
+        raise CheckpointError(f"trainer.resume_from={resume_from}: not a checkpoint file; {exc}") from exc
 
 
 def check_compatible(payload: dict[str, Any], resolved: dict[str, Any], source: Path) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import torch
 from omegaconf import OmegaConf
 
@@ -19,19 +16,11 @@ def load_run_model(ctx: GalleryContext, run_id: str | None):
     from sweeps.models import build_model
     from sweeps.training import load_checkpoint
     from sweeps.training.loop import ClassificationLoss
+    from sweeps.training.resume import run_checkpoint
 
     if not run_id:
         raise CheckpointError("this topic needs a run: python -m sweeps.lab <topic> RUN_ID")
-    path = ctx.runs_dir / "checkpoints" / run_id / "best.pt"
-    if not path.is_file():
-        try:
-            from mlflow.tracking import MlflowClient
-
-            path = Path(MlflowClient(tracking_uri=ctx.tracking_uri).download_artifacts(
-                run_id, "checkpoints/best.pt", tempfile.mkdtemp()))
-        except Exception as exc:
-            raise CheckpointError(f"no best checkpoint for run {run_id} under {ctx.runs_dir} or in {ctx.tracking_uri}") from exc
-    payload = load_checkpoint(path)
+    payload = load_checkpoint(run_checkpoint(run_id, "best.pt", ctx.runs_dir, ctx.tracking_uri))
     cfg = OmegaConf.create(payload["config"])
     features = prepare_features(cfg)
     table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
