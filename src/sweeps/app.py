@@ -1,7 +1,8 @@
 """``train(cfg)``: one tracked training run, as plain Python that tests call directly.
 
 The steps, in order: check the config, build (or reuse) features, open the MLflow run (or reopen
-the one being resumed), train, evaluate the best weights on the test split, log artifacts.
+the one being resumed), train, evaluate the best weights on the test split, log artifacts and the
+analysis of its predictions. ``model=logreg_tfidf`` takes :mod:`sweeps.baselines.run` instead.
 Nothing touches MLflow until the config, data and any checkpoint have been checked, so bad input
 never leaves a run behind.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import platform
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,14 @@ from sweeps.features import Features, prepare_features
 from sweeps.models import build_model
 from sweeps.models.classifier import count_parameters
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
+from sweeps.tracking.analysis_artifacts import log_prediction_analysis
 from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
-from sweeps.tracking.plots import confusion_figure, curves_figure
-from sweeps.training import (EarlyStopping, FitResult, LoopOptions, TensorSplit, Trainer, build_optimizer,
-                             build_scheduler)
+from sweeps.tracking.plots import curves_figure
+from sweeps.tracking.representations import RepresentationLogger, log_attention_highlights
+from sweeps.tracking.run_setup import RunResult, open_run
+from sweeps.training import EarlyStopping, FitResult, LoopOptions, TensorSplit, Trainer, build_scheduler
+from sweeps.training.bags import BagSplit
+from sweeps.training.optim import build_model_optimizer
 from sweeps.training.checkpoint import load_model_state
 from sweeps.training.faults import faults_from_env
 from sweeps.training.resume import load_resume_state
@@ -36,23 +40,12 @@ from sweeps.utils.seeding import seed_everything
 log = logging.getLogger("sweeps")
 
 
-@dataclass
-class RunResult:
-    """What a run returns to its caller (CLI, sweeper, tests)."""
-
-    run_id: str
-    experiment_id: str
-    metrics: dict[str, float]
-    best_epoch: int
-    stopped_epoch: int
-    stop_reason: str
-    tracking_uri: str
-    run_url: str
-
-
-def _tensor_split(features: Features, name: str) -> TensorSplit:
+def _tensor_split(features: Features, name: str) -> TensorSplit | BagSplit:
     split = features.split(name)
     labels = torch.from_numpy(split.labels.astype(np.int64))
+    if split.bag_ids is not None:
+        return BagSplit(torch.from_numpy(split.bag_ids), torch.from_numpy(split.bag_offsets),
+                        torch.from_numpy(split.bag_weights), labels)
     if split.pooled is not None:
         return TensorSplit(torch.from_numpy(split.pooled), labels)
     return TensorSplit(torch.from_numpy(split.ids), labels, torch.from_numpy(split.lengths))
@@ -65,14 +58,6 @@ def resolve_device(requested: str, precision: str) -> str:
     if precision == "16" and device != "cuda":
         raise ConfigError("trainer.precision", "16 (fp16 + grad scaler) needs a CUDA device; use bf16 on CPU")
     return device
-
-
-def _run_name(cfg: DictConfig) -> str:
-    if cfg.tracking.run_name:
-        return str(cfg.tracking.run_name)
-    hidden = "x".join(str(h) for h in cfg.model.hidden_dims) or "linear"
-    pooling = getattr(cfg.model.pooling, "value", cfg.model.pooling)
-    return f"{cfg.data.name}-{cfg.embeddings.name}-{pooling}-{hidden}-{cfg.optimizer.name}-s{cfg.seed}"
 
 
 def loop_options(cfg: DictConfig, device: str) -> LoopOptions:
@@ -91,9 +76,10 @@ def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = 
     options = loop_options(cfg, resolve_device(cfg.trainer.device, str(cfg.trainer.precision)))
     seed_everything(cfg.seed)
     table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
-    model = build_model(cfg, features.input_dim, features.num_classes, table)
+    pretrained = torch.from_numpy(features.pretrained) if features.pretrained is not None else None
+    model = build_model(cfg, features.input_dim, features.num_classes, table, pretrained, features.bag_rows)
     effective_batch = options.batch_size * options.accumulate_grad_batches
-    optimizer = build_optimizer(cfg.optimizer, model.parameters(), effective_batch)
+    optimizer = build_model_optimizer(cfg.optimizer, model, effective_batch)
     batches = len(features.train) // options.batch_size if options.drop_last else -(-len(features.train) // options.batch_size)
     steps_per_epoch = max(1, -(-max(1, batches) // options.accumulate_grad_batches))
     schedule = build_scheduler(cfg.schedule, optimizer, steps_per_epoch, cfg.trainer.max_epochs)
@@ -110,13 +96,16 @@ def _data_summary(features: Features) -> dict[str, float]:
     return summary
 
 
-def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, test_metrics: dict,
+def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, test,
                  checkpoint_dir: Path) -> None:
-    run.log_dict({"labels": features.class_names, "matrix": test_metrics["confusion"].tolist()},
-                 "test_confusion_matrix.json")
-    run.log_figure(confusion_figure(test_metrics["confusion"], features.class_names, "test (best epoch)"),
-                   "test_confusion_matrix.png")
+    split = features.test
+    log_prediction_analysis(run, features.class_names, split.labels, test.preds, test.probs,
+                            test.metrics["confusion"], split.texts, split.doc_oov, errors=cfg.tracking.analysis)
     run.log_figure(curves_figure(fit.history, fit.best_epoch), "training_curves.png")
+    if features.neighbours:
+        run.log_text(features.neighbours + "\n", "embeddings/neighbours.txt")
+    if cfg.tracking.log_embeddings and features.vectors_file and Path(features.vectors_file).is_file():
+        run.log_artifact(Path(features.vectors_file), "embeddings")
     run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
     for name in ("best.pt", "last.pt"):
         if (checkpoint_dir / name).is_file():
@@ -139,6 +128,10 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
     ``callbacks`` see every epoch (a study's pruning reporter plugs in here).
     """
     validate_config(cfg)
+    if cfg.model.name == "logreg_tfidf":
+        from sweeps.baselines.run import train_tfidf_logreg
+
+        return train_tfidf_logreg(cfg, callbacks)
     device = resolve_device(cfg.trainer.device, str(cfg.trainer.precision))
     runs_dir = Path(cfg.paths.runs_dir)
     resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
@@ -149,15 +142,9 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
     log.info("data: %d train / %d val / %d test, %d classes, OOV %.1f%% (train), features %s",
              len(features.train), len(features.val), len(features.test), features.num_classes,
              100 * features.train.oov_rate, "cached" if features.cache_hit else "built")
-    tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name,
-            **{str(k): v for k, v in (cfg.tags or {}).items()}}
-    link = cfg.optuna_trial
-    if link.number is not None:
-        tags.update({"optuna.study_name": link.study_name, "optuna.trial_number": link.number})
-    with MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=_run_name(cfg),
-                   artifact_location=cfg.tracking.artifact_location, tags=tags,
-                   run_id=resume_state.get("run_id") if resume_state else None,
-                   parent_run_id=link.parent_run_id) as run:
+    if features.neighbours and not features.cache_hit:
+        log.info("nearest neighbours in the %s vectors:\n%s", cfg.embeddings.name, features.neighbours)
+    with open_run(cfg, resume_state.get("run_id") if resume_state else None) as run:
         for callback in callbacks or []:
             if hasattr(callback, "on_run_start"):
                 callback.on_run_start(run.run_id)
@@ -170,6 +157,11 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         if cfg.data.source == "toy":
             trainer.callbacks.append(DecisionBoundaryLogger(run, trainer.model, features.train.pooled,
                                                             features.train.labels, cfg.tracking.confusion_every))
+        representations = None
+        if resume_state is None and cfg.tracking.projection_points > 0:
+            representations = RepresentationLogger(run, trainer.model, _tensor_split(features, "val"),
+                                                   features.class_names, cfg.tracking.projection_points,
+                                                   cfg.tracking.tsne, cfg.seed)
         if resume_state is None:
             run.log_params(flatten_config(resolved))
             run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
@@ -189,7 +181,11 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         run.set_tags({"stop_reason": fit.stop_reason, "stopped_epoch": fit.stopped_epoch})
         if fit.stop_reason == "pruned":
             run.set_tags({"pruned": "true", "pruned_at_epoch": fit.stopped_epoch})
-        _log_results(run, cfg, features, fit, test.metrics, checkpoint_dir)
+        _log_results(run, cfg, features, fit, test, checkpoint_dir)
+        if representations is not None:
+            representations.log_after()
+        if cfg.tracking.analysis and features.vocab is not None:
+            log_attention_highlights(run, trainer.model, _tensor_split(features, "test"), test, features)
         return RunResult(run_id=run.run_id, experiment_id=run.experiment_id, metrics=final,
                          best_epoch=fit.best_epoch, stopped_epoch=fit.stopped_epoch, stop_reason=fit.stop_reason,
                          tracking_uri=cfg.tracking.uri, run_url=run.run_url())

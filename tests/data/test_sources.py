@@ -106,3 +106,27 @@ def test_hub_dataset_offline_is_a_clear_error(tmp_path, monkeypatch):
                                      "label_column": "label", "classes": None}})
     with pytest.raises(DataError, match="stanfordnlp/imdb.*network"):
         load_rows(cfg, tmp_path / "hf")
+
+
+def test_embedded_bbc_news_has_five_topics(tmp_path):
+    loaded = load_rows(OmegaConf.create({"data": {"source": "embedded_bbc_news"}}), tmp_path / "hf")
+    assert len(loaded.dataset) == 2225
+    assert loaded.class_names == ["business", "entertainment", "politics", "sports", "tech"]
+    assert sorted(set(loaded.dataset["label"])) == [0, 1, 2, 3, 4]
+
+
+def test_embedded_rotten_tomatoes_is_the_balanced_8530_sentences(tmp_path):
+    loaded = load_rows(OmegaConf.create({"data": {"source": "embedded_rotten_tomatoes"}}), tmp_path / "hf")
+    labels = loaded.dataset["label"]
+    assert len(labels) == 8530 and sum(labels) == 4265
+    assert loaded.class_names == ["negative", "positive"]
+
+
+def test_ag_news_preset_offline_names_the_hub_dataset(tmp_path, monkeypatch):
+    from sweeps.config import compose_config
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    cfg = compose_config(["data=ag_news", f"paths.runs_dir={tmp_path}"])
+    with pytest.raises(DataError, match="fancyzhx/ag_news.*data=bbc_news|fancyzhx/ag_news"):
+        load_rows(cfg, tmp_path / "hf")

@@ -28,6 +28,7 @@ class Pooling(str, Enum):
     mean = "mean"
     max = "max"
     attention = "attention"
+    mean_max = "mean_max"
 
 
 class Init(str, Enum):
@@ -97,11 +98,18 @@ class EmbeddingsConf:
     epochs: int = 5
     # More than one worker is faster but gensim is then not bit-reproducible.
     workers: int = 1
+    # Fine-tune the table during training (sparse gradients), initialised from these vectors.
+    trainable: bool = False
+
+
+class TokenWeighting(str, Enum):
+    mean = "mean"
+    tfidf = "tfidf"
 
 
 @dataclass
 class ModelConf:
-    # mlp (torch) is the only family in the foundation.
+    # mlp (pooled embeddings -> MLP, torch) | logreg_tfidf (TF-IDF + logistic regression, sklearn)
     name: str = "mlp"
     # Widths of the hidden layers; [] = logistic regression on the pooled embedding.
     hidden_dims: list[int] = field(default_factory=lambda: [128])
@@ -117,6 +125,22 @@ class ModelConf:
     init_std: float = 0.01
     # torch | numpy (the lab's from-scratch network, hand-written backprop)
     backend: str = "torch"
+    # 1 = words; 2 = words + bigrams (hashed into `bigram_buckets` rows for trainable embeddings,
+    # an exact vocabulary for logreg_tfidf).
+    ngrams: int = 1
+    # Rows of the hashed bigram table (trainable embeddings); 0 = one row per bigram seen at least
+    # `bigram_min_count` times in the training split (no collisions, more memory).
+    bigram_buckets: int = 0
+    bigram_min_count: int = 2
+    # How a trainable bag averages its tokens: mean (fastText) or TF-IDF weights (sublinear tf,
+    # L2-normalised rows): rare, telling words and phrases count more.
+    token_weighting: TokenWeighting = TokenWeighting.mean
+    # Hidden width of the attention scorer (pooling=attention).
+    attention_hidden: int = 64
+    # logreg_tfidf: inverse regularisation strength, minimum document frequency, solver iterations.
+    C: float = 1.0
+    min_df: int = 2
+    max_iter: int = 1000
 
 
 @dataclass
@@ -203,6 +227,15 @@ class TrackingConf:
     run_name: Optional[str] = None
     # Log the validation confusion matrix as an image every N epochs (0 = only at the end).
     confusion_every: int = 1
+    # End-of-run analysis artifacts: per-class scores, error categories, confident mistakes,
+    # attention highlights (README "What MLflow records").
+    analysis: bool = True
+    # Validation documents in the PCA/t-SNE projections before vs after training; 0 = none.
+    projection_points: int = 500
+    # Also t-SNE (seconds per map), not only PCA.
+    tsne: bool = True
+    # Log trained word vectors (Word2Vec) as an artifact of the run.
+    log_embeddings: bool = True
 
 
 @dataclass

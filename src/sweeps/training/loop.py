@@ -190,12 +190,33 @@ class Trainer:
         if self.options.grad_clip is None and not measure:
             return None
         params = [p for p in self.model.parameters() if p.grad is not None]
+        sparse = [p for p in params if p.grad.is_sparse]
+        if sparse:
+            return self._clip_with_sparse(params)
         norm = torch.nn.utils.get_total_norm([p.grad for p in params])
         if self.options.grad_clip is not None:
             if self.options.grad_clip_algorithm == "value":
                 torch.nn.utils.clip_grad_value_(params, self.options.grad_clip)
             else:
                 torch.nn.utils.clip_grads_with_norm_(params, self.options.grad_clip, norm)
+        return float(norm)
+
+    def _clip_with_sparse(self, params: list[nn.Parameter]) -> float:
+        """Same rule with sparse embedding gradients: their norm counts each row once (coalesced)."""
+        for p in params:
+            if p.grad.is_sparse:
+                p.grad = p.grad.coalesce()
+        parts = [p.grad.values() if p.grad.is_sparse else p.grad for p in params]
+        norm = torch.nn.utils.get_total_norm(parts)
+        clip = self.options.grad_clip
+        if clip is not None:
+            if self.options.grad_clip_algorithm == "value":
+                for part in parts:
+                    part.clamp_(-clip, clip)
+            else:
+                coef = (clip / (norm + 1e-6)).clamp(max=1.0)
+                for part in parts:
+                    part.mul_(coef)
         return float(norm)
 
     def _optimizer_step(self, measure_norm: bool) -> float | None:

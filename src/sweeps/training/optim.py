@@ -49,6 +49,64 @@ def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter],
     raise ValueError(f"unknown optimizer {cfg.name!r}")
 
 
+class SparseDenseOptimizer(torch.optim.Optimizer):
+    """The configured optimizer for dense parameters and a sparse-gradient one for embedding
+    tables, behind one face so schedules, clipping and checkpoints see a single optimizer.
+
+    Adam-family optimizers reject sparse gradients; ``SparseAdam`` (lazy Adam: moments of the
+    rows a step touches) takes their place for the table, SGD handles sparse gradients itself.
+    Weight decay does not reach the sparse table.
+    """
+
+    def __init__(self, dense: torch.optim.Optimizer, sparse: torch.optim.Optimizer) -> None:
+        self.dense, self.sparse = dense, sparse
+        super().__init__([p for group in dense.param_groups for p in group["params"]], {})
+        # The very group dicts of both: a schedule writing group["lr"] reaches both optimizers.
+        self.param_groups = [*dense.param_groups, *sparse.param_groups]
+
+    @torch.no_grad()
+    def step(self, closure=None):  # noqa: D102 - torch's signature
+        self.dense.step()
+        self.sparse.step()
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.dense.zero_grad(set_to_none)
+        self.sparse.zero_grad(set_to_none)
+
+    def state_dict(self) -> dict:
+        return {"dense": self.dense.state_dict(), "sparse": self.sparse.state_dict()}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.dense.load_state_dict(state_dict["dense"])
+        self.sparse.load_state_dict(state_dict["sparse"])
+        self.param_groups = [*self.dense.param_groups, *self.sparse.param_groups]
+
+
+def sparse_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
+    """Trainable weights of embedding layers that produce sparse gradients."""
+    return [m.weight for m in model.modules()
+            if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag)) and m.sparse and m.weight.requires_grad]
+
+
+def build_model_optimizer(cfg: DictConfig, model: torch.nn.Module,
+                          effective_batch_size: int | None = None) -> torch.optim.Optimizer:
+    """:func:`build_optimizer` over ``model``, pairing it with a sparse optimizer when the model
+    trains an embedding table with sparse gradients."""
+    sparse = sparse_parameters(model)
+    if not sparse:
+        return build_optimizer(cfg, model.parameters(), effective_batch_size)
+    if cfg.impl == "scratch":
+        raise ValueError("optimizer.impl=scratch cannot train sparse embedding tables; use impl=torch")
+    sparse_ids = {id(p) for p in sparse}
+    dense = build_optimizer(cfg, [p for p in model.parameters() if id(p) not in sparse_ids], effective_batch_size)
+    lr = dense.param_groups[0]["lr"]
+    if cfg.name in ("sgd", "momentum"):
+        table_optimizer = torch.optim.SGD(sparse, lr=lr, momentum=dense.param_groups[0]["momentum"])
+    else:
+        table_optimizer = torch.optim.SparseAdam(sparse, lr=lr, betas=tuple(cfg.betas), eps=cfg.eps)
+    return SparseDenseOptimizer(dense, table_optimizer)
+
+
 def scratch_hyperparameters(cfg: DictConfig) -> dict:
     """The config's hyperparameters in the scratch rules' terms (same meaning as torch's)."""
     if cfg.name in ("sgd", "momentum"):

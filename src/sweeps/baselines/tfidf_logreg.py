@@ -1,0 +1,67 @@
+"""Lecture 1's baseline: TF-IDF over words (or words + bigrams) and logistic regression.
+
+Uses the same tokenizer and the same train/val/test split as the networks, so its row in the
+results table is a fair comparison. ``C`` is sklearn's inverse regularisation strength.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from omegaconf import DictConfig
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+
+from sweeps.data.splits import Split, Splits
+from sweeps.evaluation import classification_metrics
+
+
+def _analyzer(ngrams: int):
+    """Tokens are already produced by sweeps' tokenizer; add space-joined bigrams when asked."""
+    def analyze(tokens: list[str]) -> list[str]:
+        if ngrams < 2:
+            return tokens
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+    return analyze
+
+
+@dataclass
+class TfidfLogreg:
+    vectorizer: TfidfVectorizer
+    classifier: LogisticRegression
+    train_time_s: float
+
+    @property
+    def parameters(self) -> int:
+        return int(self.classifier.coef_.size + self.classifier.intercept_.size)
+
+    def probabilities(self, split: Split) -> np.ndarray:
+        return self.classifier.predict_proba(self.vectorizer.transform(split.tokens))
+
+    def evaluate(self, split: Split, num_classes: int) -> dict:
+        """loss, metrics, probs (P(class 1) when binary, else (N, K)), preds and confidence."""
+        probs = self.probabilities(split)
+        preds = probs.argmax(axis=1)
+        metrics = classification_metrics(split.labels, preds, num_classes)
+        loss = float(log_loss(split.labels, probs, labels=list(range(num_classes))))
+        return {"loss": loss, "metrics": metrics, "probs": probs[:, 1] if num_classes == 2 else probs,
+                "preds": preds, "confidence": probs.max(axis=1)}
+
+    def oov_rates(self, split: Split) -> np.ndarray:
+        """Share of each document's word tokens outside the TF-IDF vocabulary."""
+        vocab = self.vectorizer.vocabulary_
+        return np.asarray([1 - sum(t in vocab for t in doc) / len(doc) if doc else 0.0 for doc in split.tokens],
+                          np.float32)
+
+
+def fit_tfidf_logreg(cfg: DictConfig, splits: Splits) -> TfidfLogreg:
+    """Fit on the training split only (vocabulary, IDF and weights)."""
+    start = time.perf_counter()
+    vectorizer = TfidfVectorizer(analyzer=_analyzer(cfg.model.ngrams), min_df=cfg.model.min_df, sublinear_tf=True)
+    features = vectorizer.fit_transform(splits.train.tokens)
+    classifier = LogisticRegression(C=cfg.model.C, max_iter=cfg.model.max_iter, random_state=cfg.seed)
+    classifier.fit(features, splits.train.labels)
+    return TfidfLogreg(vectorizer, classifier, time.perf_counter() - start)

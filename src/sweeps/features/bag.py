@@ -1,0 +1,83 @@
+"""Bags of token ids for trainable embeddings: each document as a CSR row of (id, weight) pairs.
+
+A trainable table cannot be pooled ahead of time, but it need not be padded either: an
+``EmbeddingBag`` over CSR rows touches only the ids a batch contains, and its sparse gradient
+updates only those rows. Word ids come first (the rows pretrained vectors can initialise), then
+bigram ids, either one per bigram seen often enough in training or hashed into a fixed number of
+buckets as fastText does.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sps
+from sklearn.feature_extraction.text import TfidfTransformer
+
+
+@dataclass
+class BagVocabulary:
+    """Which token or bigram gets which row."""
+
+    words: dict[str, int]
+    bigrams: dict[str, int] | None = None  # exact bigram rows (after the words)
+    buckets: int = 0  # > 0: bigrams hashed into this many rows after the words
+
+    @property
+    def rows(self) -> int:
+        return len(self.words) + (len(self.bigrams) if self.bigrams is not None else self.buckets)
+
+    def encode(self, tokens: list[str]) -> list[int]:
+        ids = [self.words[t] for t in tokens if t in self.words]
+        pairs = (f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+        if self.bigrams is not None:
+            ids += [self.bigrams[p] for p in pairs if p in self.bigrams]
+        elif self.buckets:
+            offset = len(self.words)
+            # crc32, not hash(): Python salts hash() per process and the cache outlives processes.
+            ids += [offset + zlib.crc32(p.encode()) % self.buckets for p in pairs]
+        return ids
+
+
+def build_vocabulary(train_tokens: list[list[str]], min_count: int, ngrams: int, buckets: int,
+                     bigram_min_count: int) -> BagVocabulary:
+    """Words (and bigrams when ``ngrams == 2``) of the training split only."""
+    counts = Counter(t for doc in train_tokens for t in doc)
+    words = {w: i for i, w in enumerate(sorted(w for w, c in counts.items() if c >= min_count))}
+    if ngrams < 2:
+        return BagVocabulary(words)
+    if buckets:
+        return BagVocabulary(words, buckets=buckets)
+    pair_counts = Counter(f"{a} {b}" for doc in train_tokens for a, b in zip(doc, doc[1:]))
+    kept = sorted(p for p, c in pair_counts.items() if c >= bigram_min_count)
+    return BagVocabulary(words, bigrams={p: len(words) + i for i, p in enumerate(kept)})
+
+
+def count_matrix(docs: list[list[str]], vocab: BagVocabulary) -> sps.csr_matrix:
+    """(N, rows) token counts; duplicates summed."""
+    encoded = [vocab.encode(doc) for doc in docs]
+    indptr = np.cumsum([0] + [len(e) for e in encoded])
+    indices = np.fromiter((i for e in encoded for i in e), dtype=np.int64, count=int(indptr[-1]))
+    matrix = sps.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(len(docs), vocab.rows))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def mean_weights(counts: sps.csr_matrix) -> sps.csr_matrix:
+    """Each row's counts divided by its token total: the bag's sum becomes the mean of its vectors."""
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    return (sps.diags(1.0 / np.maximum(totals, 1.0)) @ counts).tocsr().astype(np.float32)
+
+
+def tfidf_weights(train: sps.csr_matrix, *others: sps.csr_matrix) -> list[sps.csr_matrix]:
+    """Sublinear TF times IDF fitted on the training split, rows L2-normalised (sklearn's TF-IDF)."""
+    transformer = TfidfTransformer(sublinear_tf=True).fit(train)
+    return [transformer.transform(m).tocsr().astype(np.float32) for m in (train, *others)]
+
+
+def csr_arrays(matrix: sps.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, offsets, weights) with ``offsets`` of length N + 1."""
+    return matrix.indices.astype(np.int64), matrix.indptr.astype(np.int64), matrix.data.astype(np.float32)

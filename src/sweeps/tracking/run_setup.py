@@ -1,0 +1,51 @@
+"""Opening a run's MLflow record the same way for every kind of model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omegaconf import DictConfig
+
+from sweeps.tracking.mlflow_run import MlflowRun
+
+
+@dataclass
+class RunResult:
+    """What a run returns to its caller (CLI, sweeper, tests)."""
+
+    run_id: str
+    experiment_id: str
+    metrics: dict[str, float]
+    best_epoch: int
+    stopped_epoch: int
+    stop_reason: str
+    tracking_uri: str
+    run_url: str
+
+
+def run_name(cfg: DictConfig) -> str:
+    if cfg.tracking.run_name:
+        return str(cfg.tracking.run_name)
+    if cfg.model.name == "logreg_tfidf":
+        return f"{cfg.data.name}-tfidf{cfg.model.ngrams}gram-logreg-C{cfg.model.C:g}"
+    hidden = "x".join(str(h) for h in cfg.model.hidden_dims) or "linear"
+    pooling = getattr(cfg.model.pooling, "value", cfg.model.pooling)
+    trained = "-trainable" if cfg.embeddings.trainable else ""
+    bigrams = "+bigrams" if cfg.model.ngrams == 2 else ""
+    return (f"{cfg.data.name}-{cfg.embeddings.name}{trained}{bigrams}-{pooling}-{hidden}-"
+            f"{cfg.optimizer.name}-s{cfg.seed}")
+
+
+def open_run(cfg: DictConfig, run_id: str | None = None) -> MlflowRun:
+    """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains and,
+    inside a study, which trial it is."""
+    model_kind = cfg.model.name if cfg.model.name != "mlp" else (
+        "mlp-trainable" if cfg.embeddings.trainable else "mlp")
+    tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name, "sweeps.model": model_kind,
+            **{str(k): v for k, v in (cfg.tags or {}).items()}}
+    link = cfg.optuna_trial
+    if link.number is not None:
+        tags.update({"optuna.study_name": link.study_name, "optuna.trial_number": link.number})
+    return MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=run_name(cfg),
+                     artifact_location=cfg.tracking.artifact_location, tags=tags, run_id=run_id,
+                     parent_run_id=link.parent_run_id)

@@ -1,0 +1,52 @@
+"""Bags of word/bigram ids for trainable embeddings: vocabulary, weights, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, tfidf_weights
+from sweeps.training.bags import BagSplit
+
+DOCS = [["a", "good", "film"], ["a", "bad", "film"], ["good", "good", "film"], ["a", "film"]]
+
+
+def test_exact_bigrams_come_after_words_and_need_min_count():
+    vocab = build_vocabulary(DOCS, min_count=1, ngrams=2, buckets=0, bigram_min_count=2)
+    assert set(vocab.words) == {"a", "good", "bad", "film"}
+    # "good film" appears twice, "a film" once in doc 4 only... and "a good" once: only frequent pairs kept.
+    assert set(vocab.bigrams) == {"good film"}
+    assert vocab.bigrams["good film"] == len(vocab.words)
+    assert vocab.rows == 5
+    assert vocab.encode(["good", "film"]) == [vocab.words["good"], vocab.words["film"], 4]
+
+
+def test_hashed_bigrams_are_stable_and_inside_their_buckets():
+    vocab = build_vocabulary(DOCS, min_count=1, ngrams=2, buckets=7, bigram_min_count=1)
+    ids = vocab.encode(["a", "good", "film"])
+    assert ids == vocab.encode(["a", "good", "film"])  # crc32, not the per-process salted hash()
+    assert all(len(vocab.words) <= i < len(vocab.words) + 7 for i in ids[3:])
+    assert vocab.rows == len(vocab.words) + 7
+
+
+def test_mean_weights_sum_to_one_and_tfidf_rows_have_unit_norm():
+    vocab = build_vocabulary(DOCS, 1, 2, 0, 1)
+    counts = count_matrix(DOCS, vocab)
+    assert counts[2, vocab.words["good"]] == 2  # duplicates summed
+    assert np.allclose(np.asarray(mean_weights(counts).sum(axis=1)).ravel(), 1.0)
+    train, other = tfidf_weights(counts, count_matrix([["good", "unseen"]], vocab))
+    assert np.allclose(np.sqrt(np.asarray(train.multiply(train).sum(axis=1)).ravel()), 1.0)
+    assert other.nnz == 1  # unseen words are simply absent
+
+
+def test_bag_split_batch_gathers_the_requested_rows():
+    vocab = build_vocabulary(DOCS, 1, 2, 0, 1)
+    ids, offsets, weights = csr_arrays(mean_weights(count_matrix(DOCS, vocab)))
+    split = BagSplit(torch.from_numpy(ids), torch.from_numpy(offsets), torch.from_numpy(weights),
+                     torch.arange(len(DOCS)))
+    bag, labels = split.batch(torch.tensor([2, 0]))
+    assert labels.tolist() == [2, 0]
+    for position, doc in enumerate([2, 0]):
+        got = bag.ids[bag.offsets[position]:bag.offsets[position + 1]]
+        assert got.tolist() == ids[offsets[doc]:offsets[doc + 1]].tolist()
+    assert len(bag) == 2 and bag.offsets[-1] == len(bag.ids) == len(bag.weights)

@@ -1,0 +1,79 @@
+"""Issue 6 end to end on small data: trainable bags, pooling kinds, the TF-IDF baseline, analysis
+artifacts and the results table, all through real MLflow sqlite stores."""
+
+from __future__ import annotations
+
+import pytest
+from mlflow import MlflowClient
+
+from sweeps.app import train
+from sweeps.errors import ConfigError
+from sweeps.report import main as report_main
+from tests.conftest import compose_config, small_overrides
+
+FAST = ["tracking.projection_points=60", "tracking.tsne=false"]
+BAG = ["embeddings=random", "embeddings.dim=16", "embeddings.min_count=1", "embeddings.trainable=true",
+       "model.ngrams=2", "model.token_weighting=tfidf", "model.pooling=mean_max", "optimizer.lr=0.01"]
+
+
+def _artifacts(client: MlflowClient, run_id: str, folder: str = "") -> set[str]:
+    return {a.path for a in client.list_artifacts(run_id, folder or None)}
+
+
+def test_trainable_bag_learns_records_analysis_and_is_deterministic(tmp_path, tiny_csv):
+    overrides = small_overrides(tmp_path / "runs", tiny_csv) + BAG + FAST
+    result = train(compose_config(overrides))
+    client = MlflowClient(result.tracking_uri)
+    run = client.get_run(result.run_id)
+    assert result.metrics["test/acc"] >= 0.8
+    assert run.data.tags["sweeps.model"] == "mlp-trainable"
+    assert {"analysis/errors.md", "analysis/per_class.csv", "analysis/error_categories.csv",
+            "analysis/confident_mistakes.csv", "analysis/projection_pca.png"} <= _artifacts(client, result.run_id, "analysis")
+    assert "errors/all/rate" in run.data.metrics
+    again = train(compose_config(overrides))
+    assert again.metrics["test/loss"] == result.metrics["test/loss"]
+
+
+def test_trainable_bag_resumes_exactly(tmp_path, tiny_csv):
+    base = small_overrides(tmp_path / "runs", tiny_csv) + BAG + ["tracking.projection_points=0",
+                                                                 "trainer.early_stopping.patience=0"]
+    straight = train(compose_config(base + ["trainer.max_epochs=4"]))
+    first = train(compose_config(base + ["trainer.max_epochs=2"]))
+    resumed = train(compose_config(base + ["trainer.max_epochs=4", f"trainer.resume_from={first.run_id}"]))
+    assert resumed.run_id == first.run_id
+    assert resumed.metrics["test/loss"] == pytest.approx(straight.metrics["test/loss"], abs=1e-6)
+
+
+def test_attention_pooling_writes_highlighted_words(tmp_path, tiny_csv):
+    overrides = small_overrides(tmp_path / "runs", tiny_csv) + ["model.pooling=attention", *FAST]
+    result = train(compose_config(overrides))
+    client = MlflowClient(result.tracking_uri)
+    assert "analysis/attention.html" in _artifacts(client, result.run_id, "analysis")
+    page = open(client.download_artifacts(result.run_id, "analysis/attention.html", str(tmp_path))).read()
+    assert "<span style='background:rgba(255,80,0," in page and "mistake" in page or "correct" in page
+
+
+def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_csv, capsys):
+    runs = tmp_path / "runs"
+    baseline = train(compose_config(small_overrides(runs, tiny_csv) + ["model=logreg_tfidf", "model.min_df=1"]))
+    network = train(compose_config(small_overrides(runs, tiny_csv) + FAST))
+    client = MlflowClient(baseline.tracking_uri)
+    run = client.get_run(baseline.run_id)
+    assert run.info.status == "FINISHED" and run.data.tags["sweeps.model"] == "logreg_tfidf"
+    assert baseline.metrics["test/acc"] >= 0.8 and run.data.metrics["model/parameters"] > 10
+    assert {"analysis/top_features.json", "analysis/errors.md"} <= _artifacts(client, baseline.run_id, "analysis")
+    assert report_main(["--tracking-uri", baseline.tracking_uri]) == 0
+    table = capsys.readouterr().out
+    assert "tf-idf uni+bigram logreg" in table and network.run_id[:8] in table and baseline.run_id[:8] in table
+
+
+@pytest.mark.parametrize("overrides, key", [
+    (["model.ngrams=2"], "model.ngrams"),  # bigrams need a trainable bag
+    (["model.ngrams=3"], "model.ngrams"),
+    (["model=logreg_tfidf", "model.C=0"], "model.C"),
+    (["embeddings.trainable=true", "optimizer.impl=scratch"], "embeddings.trainable"),
+])
+def test_inconsistent_text_options_name_the_key(tmp_path, tiny_csv, overrides, key):
+    with pytest.raises(ConfigError) as error:
+        train(compose_config(small_overrides(tmp_path / "runs", tiny_csv) + overrides))
+    assert error.value.key == key
