@@ -64,7 +64,7 @@ def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_
     assert {"analysis/top_features.json", "analysis/errors.md"} <= _artifacts(client, baseline.run_id, "analysis")
     assert report_main(["--tracking-uri", baseline.tracking_uri]) == 0
     table = capsys.readouterr().out
-    assert "tf-idf uni+bigram logreg" in table and network.run_id[:8] in table and baseline.run_id[:8] in table
+    assert "tf-idf uni+bigram logreg C=1" in table and network.run_id[:8] in table and baseline.run_id[:8] in table
 
 
 @pytest.mark.parametrize("overrides, key", [

@@ -19,6 +19,8 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import validate_config
+from sweeps.diagnosis.live import LiveDiagnosis
+from sweeps.diagnosis.recording import record_diagnosis
 from sweeps.errors import ConfigError
 from sweeps.features import Features, prepare_features
 from sweeps.models import build_model
@@ -28,7 +30,7 @@ from sweeps.tracking.analysis_artifacts import log_prediction_analysis
 from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
 from sweeps.tracking.plots import curves_figure
 from sweeps.tracking.representations import RepresentationLogger, log_attention_highlights
-from sweeps.tracking.run_setup import RunResult, open_run
+from sweeps.tracking.run_setup import RunResult, open_run, run_name
 from sweeps.training import EarlyStopping, FitResult, LoopOptions, TensorSplit, Trainer, build_scheduler
 from sweeps.training.bags import BagSplit
 from sweeps.training.optim import build_model_optimizer
@@ -67,6 +69,7 @@ def loop_options(cfg: DictConfig, device: str) -> LoopOptions:
         accumulate_grad_batches=t.accumulate_grad_batches, grad_clip=t.grad_clip,
         grad_clip_algorithm=t.grad_clip_algorithm, label_smoothing=t.label_smoothing, precision=str(t.precision),
         device=device, drop_last=cfg.data.drop_last, log_every_n_steps=t.log_every_n_steps, progress=t.progress,
+        instrument_every=t.instrument_every,
     )
 
 
@@ -91,6 +94,7 @@ def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = 
 
 def _data_summary(features: Features) -> dict[str, float]:
     summary = {f"data/{name}_size": float(len(features.split(name))) for name in ("train", "val", "test")}
+    summary["data/num_classes"] = float(features.num_classes)
     summary.update({f"data/oov_rate_{name}": features.split(name).oov_rate for name in ("train", "val", "test")})
     summary.update({f"time/{k}": v for k, v in features.timings.items()})
     return summary
@@ -152,7 +156,9 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         extra = {"config": resolved, "class_names": features.class_names, "input_dim": features.input_dim,
                  "run_id": run.run_id}
         trainer = build_trainer(cfg, features, checkpoint_dir=checkpoint_dir, checkpoint_extra=extra)
-        trainer.callbacks += [MlflowEpochLogger(run, features.class_names, cfg.tracking.confusion_every),
+        live = [LiveDiagnosis(cfg.diagnosis, features.num_classes, run)] if cfg.diagnosis.live else []
+        # Live diagnosis first: its alarm joins the epoch's metrics before they are logged and reported.
+        trainer.callbacks += [*live, MlflowEpochLogger(run, features.class_names, cfg.tracking.confusion_every),
                               *(callbacks or []), *faults_from_env()]
         if cfg.data.source == "toy":
             trainer.callbacks.append(DecisionBoundaryLogger(run, trainer.model, features.train.pooled,
@@ -182,6 +188,9 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         if fit.stop_reason == "pruned":
             run.set_tags({"pruned": "true", "pruned_at_epoch": fit.stopped_epoch})
         _log_results(run, cfg, features, fit, test, checkpoint_dir)
+        if cfg.diagnosis.enabled:
+            record_diagnosis(run, fit.history, cfg.diagnosis, features.num_classes, flatten_config(resolved),
+                             run_name(cfg))
         if representations is not None:
             representations.log_after()
         if cfg.tracking.analysis and features.vocab is not None:

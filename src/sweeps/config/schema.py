@@ -212,6 +212,9 @@ class TrainerConf:
     resume_from: Optional[str] = None
     # Per-step metrics (lr, loss) are logged every N optimizer steps.
     log_every_n_steps: int = 50
+    # Per-layer diagnostics (gradient norms, update ratios, dead/saturated units) every N
+    # optimizer steps, summarised per epoch as diag/* metrics; 0 = off.
+    instrument_every: int = 10
     # Progress bar: null = only when stderr is a terminal.
     progress: Optional[bool] = None
 
@@ -239,6 +242,45 @@ class TrackingConf:
 
 
 @dataclass
+class DiagnosisConf:
+    """Thresholds of the diagnosis rules (sweeps.diagnosis.rules documents each rule's source)."""
+
+    # Diagnose every run at its end (tags diagnosis.labels / diagnosis.fix, diagnosis.md).
+    enabled: bool = True
+    # Check after every epoch and flag divergence / exploding / vanishing as soon as they appear.
+    live: bool = True
+    # exploding: any layer's mean gradient norm above this, or growing this many times in an epoch.
+    exploding_grad_norm: float = 100.0
+    exploding_growth: float = 100.0
+    # vanishing: first hidden layer's gradient norm below this fraction of the head's ...
+    vanishing_ratio: float = 0.01
+    # ... and below this in absolute terms,
+    vanishing_grad_norm: float = 0.001
+    # ... and not learning (train loss fell by less than this fraction of its first value).
+    stalled_loss_drop: float = 0.05
+    # dying_relu: share of ReLU units that never fire, in any layer.
+    dead_relu_fraction: float = 0.4
+    # overfitting: train acc - val acc at the end above overfit_gap, or val loss this fraction above
+    # its minimum while train loss kept falling (SageMaker Debugger's overfit rule, relative form).
+    overfit_gap: float = 0.1
+    overfit_val_loss_rise: float = 0.15
+    # underfitting: final train accuracy below chance + underfit_margin * (1 - chance) ...
+    underfit_margin: float = 0.6
+    # ... with the loss converged (last epochs changed it by less than this fraction).
+    plateau_change: float = 0.02
+    # lr_too_high: median update/weight ratio above this (healthy is ~1e-3), or the loss not
+    # below lr_high_loss_ratio x its first-epoch value.
+    high_update_ratio: float = 0.05
+    lr_high_loss_ratio: float = 0.95
+    # lr_too_low: median update/weight ratio below this, with the loss still falling at the end.
+    low_update_ratio: float = 1e-4
+    # noisy_training: mean |change| of validation accuracy between consecutive epochs above this.
+    noisy_val_acc_jitter: float = 0.02
+    # Candidate fixes per label, each one string of Hydra overrides; "key=*f" multiplies the run's value.
+    fixes: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
 class OptunaTrialConf:
     # Set by the Optuna sweeper for each job, never by hand: which trial of which study this run is.
     storage: Optional[str] = None
@@ -260,6 +302,7 @@ class SweepsConf:
     schedule: ScheduleConf = MISSING
     trainer: TrainerConf = MISSING
     tracking: TrackingConf = MISSING
+    diagnosis: DiagnosisConf = field(default_factory=DiagnosisConf)
     paths: PathsConf = field(default_factory=PathsConf)
     seed: int = 0
     # Free-form tags copied onto the MLflow run.

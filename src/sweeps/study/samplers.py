@@ -10,7 +10,7 @@ import optuna
 from sweeps.study.space import SearchSpaceError
 
 SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "nsga2")
-PRUNERS = ("none", "median", "percentile", "successive_halving", "hyperband", "threshold", "patient")
+PRUNERS = ("none", "median", "percentile", "successive_halving", "hyperband", "threshold", "patient", "diagnosis")
 
 
 def build_sampler(name: str, seed: int | None, search_space: Mapping[str, Any], options: Mapping[str, Any]):
@@ -83,6 +83,10 @@ def _pruner(name: str, kwargs: dict) -> optuna.pruners.BasePruner:
     elif name == "patient":
         patience = kwargs.pop("patience", 3)
         inner = optuna.pruners.PatientPruner(optuna.pruners.MedianPruner(**kwargs), patience=patience)
+    elif name == "diagnosis":
+        from sweeps.diagnosis.pruner import DiagnosisPruner
+
+        inner = DiagnosisPruner(optuna.pruners.MedianPruner(**kwargs))
     else:
         raise SearchSpaceError(f"hydra.sweeper.pruner: unknown pruner '{name}', expected one of {', '.join(PRUNERS)}")
     return inner

@@ -15,6 +15,7 @@ import time
 
 import optuna
 
+from sweeps.diagnosis.pruner import ALARM_ATTR
 from sweeps.study.samplers import build_pruner
 from sweeps.study.storage import open_storage
 from sweeps.training.loop import EpochReport, StopTraining
@@ -74,5 +75,8 @@ class TrialReporter:
         if not math.isfinite(report.metrics.get("train/loss", 0.0)):
             value = float("nan")
         self.trial.report(value, report.epoch)
+        if report.alarm_label:
+            # Read by the diagnosis pruner through the storage, like every other trial state.
+            self.trial.set_user_attr(ALARM_ATTR, report.alarm_label)
         if self.trial.should_prune():
             raise StopTraining("pruned")

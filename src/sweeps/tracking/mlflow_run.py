@@ -100,6 +100,17 @@ class MlflowRun:
             client.set_experiment_tag(self.experiment_id, _KIND_TAG, "custom_model_development")
         return client
 
+    @classmethod
+    def attach(cls, uri: str, run_id: str) -> "MlflowRun":
+        """An existing run (any status, any creator) to add tags and artifacts to, leaving its
+        status alone: how a later diagnosis is recorded on a finished run."""
+        from mlflow.tracking import MlflowClient
+
+        attached = cls(uri, "", run_id=run_id)
+        attached.client = MlflowClient(tracking_uri=uri)
+        attached.experiment_id = attached.client.get_run(run_id).info.experiment_id
+        return attached
+
     def __enter__(self) -> "MlflowRun":
         self.client = self._connect()
         tags = dict(self.tags)

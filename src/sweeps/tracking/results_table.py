@@ -14,7 +14,8 @@ def _model_label(run) -> str:
     tags, params = run.data.tags, run.data.params
     kind = tags.get("sweeps.model", "mlp")
     if kind == "logreg_tfidf":
-        return f"tf-idf {'uni+bigram' if params.get('model.ngrams') == '2' else 'unigram'} logreg"
+        return (f"tf-idf {'uni+bigram' if params.get('model.ngrams') == '2' else 'unigram'} logreg "
+                f"C={float(params.get('model.C', 1)):g}")
     hidden = params.get("model.hidden_dims", "[]")
     extras = " +bigrams" if params.get("model.ngrams") == "2" else ""
     weighting = f" {params.get('model.token_weighting')}" if kind == "mlp-trainable" else ""

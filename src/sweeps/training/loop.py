@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sweeps.diagnosis.instrumentation import Instrumentation
 from sweeps.evaluation import classification_metrics
 from sweeps.training.checkpoint import save_checkpoint
 from sweeps.training.early_stopping import EarlyStopping
@@ -63,6 +64,8 @@ class LoopOptions:
     drop_last: bool = False
     log_every_n_steps: int = 50
     progress: bool | None = None
+    # Per-layer diagnostics (sweeps.diagnosis.instrumentation) every N optimizer steps; 0 = off.
+    instrument_every: int = 10
 
 
 @dataclass
@@ -83,6 +86,8 @@ class EpochReport:
     # (global step, {name: value}) every `log_every_n_steps` optimizer steps.
     step_metrics: list[tuple[int, dict[str, float]]] = field(default_factory=list)
     is_best: bool = False
+    # Set by the live diagnosis when a pathology worth stopping for appears this epoch.
+    alarm_label: str | None = None
 
 
 @dataclass
@@ -167,6 +172,7 @@ class Trainer:
         self.epoch = 0
         self.history: list[dict[str, float]] = []
         self.best_state = copy.deepcopy(self.model.state_dict())
+        self.instrumentation = Instrumentation(self.model, options.instrument_every) if options.instrument_every else None
 
     # -- one epoch -----------------------------------------------------------------------------
     def _autocast(self):
@@ -255,7 +261,11 @@ class Trainer:
         seen, norms, step_metrics = 0, [], []
         log_every = max(1, opts.log_every_n_steps)
         self.optimizer.zero_grad(set_to_none=True)
+        instruments = self.instrumentation
         for group in groups:
+            sampled = instruments is not None and instruments.wants(self.global_step)
+            if sampled:
+                instruments.begin()
             group_size = sum(len(index) for index in group)
             group_loss = torch.zeros((), device=opts.device)
             for index in group:
@@ -273,7 +283,11 @@ class Trainer:
             loss_sum += group_loss
             lr = self.optimizer.param_groups[0]["lr"]
             log_step = (self.global_step + 1) % log_every == 0
+            if sampled:
+                instruments.after_backward(self.scaler.get_scale() if self.scaler.is_enabled() else 1.0)
             norm = self._optimizer_step(measure_norm=log_step or self.global_step % NORM_EVERY == 0)
+            if sampled:
+                instruments.after_step()
             if norm is not None:
                 norms.append(norm)
             if log_step:
@@ -285,6 +299,8 @@ class Trainer:
         metrics = {"train/loss": float(loss_sum) / max(seen, 1), "train/acc": float(correct) / max(seen, 1)}
         if norms:
             metrics.update({"grad_norm/mean": float(np.mean(norms)), "grad_norm/max": float(np.max(norms))})
+        if instruments is not None:
+            metrics.update(instruments.epoch_metrics())
         return metrics, step_metrics
 
     @torch.no_grad()

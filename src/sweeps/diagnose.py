@@ -1,0 +1,124 @@
+"""``python -m sweeps.diagnose run_id=<id> [repair=true]``: diagnose a finished MLflow run (any
+run with train/loss and val/loss curves, not only sweeps' own), record the verdict on it, and
+optionally run a repair study over the proposed fixes.
+
+Arguments are ``key=value`` like Hydra overrides; thresholds can be changed the same way
+(``diagnosis.overfit_gap=0.05``). Runs created by sweeps carry their config and can be repaired;
+other runs can be diagnosed only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Optional
+
+import yaml
+from omegaconf import MISSING, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sweeps.errors import ConfigError, SweepsError
+
+
+@dataclass
+class DiagnoseArgs:
+    run_id: str = MISSING
+    repair: bool = False
+    # Seeds per configuration in a repair study (the broken one and every candidate).
+    seeds: int = 3
+    tracking_uri: str = "sqlite:///runs/mlflow.db"
+    storage: str = "sqlite:///runs/optuna.db"
+    # Classes of the task; null = read from the run (sweeps logs data/num_classes), else 2.
+    num_classes: Optional[int] = None
+    # Write diagnosis.labels / diagnosis.fix tags and diagnosis.md onto the run.
+    record: bool = True
+    # Minimum gain in validation accuracy for a fix to count, on top of beating seed noise.
+    min_gain: float = 0.005
+    diagnosis: dict = field(default_factory=dict)
+
+
+def _parse(argv: list[str]) -> DiagnoseArgs:
+    schema = OmegaConf.structured(DiagnoseArgs)
+    for item in argv:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(item, "expected key=value (for example run_id=0123abcd...)")
+        try:
+            OmegaConf.update(schema, key, yaml.safe_load(value) if value else value, merge=True)
+        except OmegaConfBaseException as exc:
+            raise ConfigError(key, f"not an argument of sweeps.diagnose ({type(exc).__name__})") from exc
+    missing = OmegaConf.missing_keys(schema)
+    if missing:
+        raise ConfigError(sorted(missing)[0], "is required (python -m sweeps.diagnose run_id=<MLflow run id>)")
+    return OmegaConf.to_object(schema)
+
+
+def run(args: DiagnoseArgs) -> int:
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from sweeps.config import compose_config
+    from sweeps.diagnosis.diagnoser import diagnose, markdown
+    from sweeps.diagnosis.mlflow_history import run_history
+    from sweeps.diagnosis.recording import record_diagnosis
+    from sweeps.tracking.mlflow_run import MlflowRun
+
+    thresholds = compose_config([f"diagnosis.{k}={v}" for k, v in args.diagnosis.items()]).diagnosis
+    client = MlflowClient(args.tracking_uri)
+    try:
+        found = client.get_run(args.run_id)
+    except MlflowException as exc:
+        raise SweepsError(f"run_id={args.run_id}: no such run at {args.tracking_uri}") from exc
+    history = run_history(client, args.run_id)
+    num_classes = args.num_classes or int(found.data.metrics.get("data/num_classes", 2))
+    params = dict(found.data.params)
+    name = found.info.run_name or args.run_id
+    if args.record:
+        target = MlflowRun.attach(args.tracking_uri, args.run_id)
+        diagnosis = record_diagnosis(target, history, thresholds, num_classes, params, name)
+    else:
+        diagnosis = diagnose(history, thresholds, num_classes, params)
+    print(markdown(diagnosis, name, len(history)))
+    if not args.repair:
+        return 0
+    if not diagnosis.findings:
+        print("healthy: nothing to repair")
+        return 0
+    broken_config = _run_config(client, args.run_id)
+    from sweeps.diagnosis.repair import repair
+    from sweeps.diagnosis.repair_report import repair_lines
+
+    report = repair(args.run_id, broken_config, diagnosis, args.seeds, num_classes, args.storage, args.min_gain)
+    print("\n".join(repair_lines(report, args.run_id)))
+    return 0 if report.accepted else 3
+
+
+def _run_config(client, run_id: str):
+    """The broken run's resolved config (sweeps runs log it as config.yaml)."""
+    import tempfile
+
+    from sweeps.config.schema import SweepsConf
+
+    names = {a.path for a in client.list_artifacts(run_id)}
+    if "config.yaml" not in names:
+        raise SweepsError(f"run {run_id} has no config.yaml artifact: only runs made by sweeps can be repaired "
+                          f"(diagnosis works on any run)")
+    with tempfile.TemporaryDirectory() as tmp:
+        loaded = OmegaConf.load(client.download_artifacts(run_id, "config.yaml", tmp))
+    return OmegaConf.merge(OmegaConf.structured(SweepsConf), loaded)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for noisy in ("mlflow", "alembic", "optuna", "sweeps.features", "sweeps.training"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return run(_parse(sys.argv[1:] if argv is None else argv))
+    except SweepsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The diagnosis rules: each reads the per-epoch history and returns a Finding or None.
+
+Sources the thresholds (``conf/diagnosis/default.yaml``) follow:
+- exploding / vanishing gradients and dying ReLU: AUTOTRAINER (Zhang et al., ICSE 2021) checks
+  gradient norms against absolute thresholds, the first-to-last layer gradient ratio, and the
+  share of ReLU units that output zero; Pascanu et al. (2013) and Glorot & Bengio (2010) for why.
+- overfitting: Amazon SageMaker Debugger's ``Overfit`` rule (validation loss rising while training
+  loss falls), in relative form, plus the train/validation accuracy gap.
+- learning rate: the update/weight ratio heuristic (about 1e-3 per step is healthy: CS231n,
+  Karpathy's "A Recipe for Training Neural Networks"), and a loss that never beats chance.
+- underfitting and noisy training: curve-shape heuristics (plateau at a poor accuracy; validation
+  accuracy zigzagging between epochs).
+Each rule is a plain function so a test can feed it a history and check its verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import mean
+
+from omegaconf import DictConfig
+
+from sweeps.diagnosis.findings import Finding, confidence
+from sweeps.diagnosis.signals import finite, first_nonfinite_epoch, layers_with, median_or_nan, series
+
+
+def exploding_gradients(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    epoch = first_nonfinite_epoch(history)
+    if epoch is not None:
+        return Finding("exploding_gradients", "train/loss or diag/nonfinite", epoch, float("nan"), 0.0, 1.0,
+                       "the loss or the gradients became NaN/inf: the run diverged")
+    for layer in layers_with(history, "grad_norm"):
+        norms = series(history, f"diag/grad_norm/{layer}")
+        for epoch, norm in enumerate(norms, start=1):
+            if norm > cfg.exploding_grad_norm:
+                return Finding("exploding_gradients", f"diag/grad_norm/{layer}", epoch, norm, cfg.exploding_grad_norm,
+                               confidence(norm, cfg.exploding_grad_norm, above=True),
+                               "gradient norm far above what a well-scaled network produces")
+            # Growth counts only once the norm is large in absolute terms: dead units reviving can
+            # multiply a 1e-5 norm a thousandfold without anything exploding.
+            floor = cfg.exploding_grad_norm / cfg.exploding_growth
+            if epoch > 1 and norms[epoch - 2] > 0 and norm > floor and norm / norms[epoch - 2] > cfg.exploding_growth:
+                growth = norm / norms[epoch - 2]
+                return Finding("exploding_gradients", f"diag/grad_norm/{layer} growth", epoch, growth,
+                               cfg.exploding_growth, confidence(growth, cfg.exploding_growth, above=True),
+                               "gradient norm multiplied from one epoch to the next")
+    return None
+
+
+def _loss_drop(history: list[dict]) -> float:
+    losses = finite(series(history, "train/loss"))
+    if len(losses) < 2 or losses[0] <= 0:
+        return float("nan")
+    return (losses[0] - min(losses[1:])) / losses[0]
+
+
+def vanishing_gradients(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    layers = layers_with(history, "grad_norm")
+    if len(layers) < 2 or len(history) < 2:
+        return None
+    drop = _loss_drop(history)
+    if not drop < cfg.stalled_loss_drop:
+        return None
+    first, head = series(history, f"diag/grad_norm/{layers[0]}"), series(history, "diag/grad_norm/head")
+    for epoch, (g_first, g_head) in enumerate(zip(first, head), start=1):
+        if g_head > 0 and g_first < cfg.vanishing_grad_norm and g_first / g_head < cfg.vanishing_ratio:
+            ratio = g_first / g_head
+            return Finding("vanishing_gradients", f"diag/grad_norm/{layers[0]} / diag/grad_norm/head", epoch, ratio,
+                           cfg.vanishing_ratio, confidence(max(ratio, 1e-12), cfg.vanishing_ratio, above=False),
+                           f"the first layer gets a tiny fraction of the head's gradient and the loss fell only "
+                           f"{100 * drop:.1f}%")
+    return None
+
+
+def dying_relu(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    worst_layer, worst, worst_epoch = None, 0.0, 0
+    for layer in layers_with(history, "dead_frac"):
+        values = series(history, f"diag/dead_frac/{layer}")
+        if len(values) < 2:
+            continue
+        # After the first epoch: a unit that has died stays dead; one bad batch does not count.
+        settled = median_or_nan(values[1:])
+        if settled > worst:
+            above = [e for e, v in enumerate(values, start=1) if v > cfg.dead_relu_fraction]
+            worst_layer, worst, worst_epoch = layer, settled, (above[0] if above else len(values))
+    if worst_layer is None or worst <= cfg.dead_relu_fraction:
+        return None
+    return Finding("dying_relu", f"diag/dead_frac/{worst_layer}", worst_epoch, worst, cfg.dead_relu_fraction,
+                   confidence(worst, cfg.dead_relu_fraction, above=True),
+                   "most ReLU units of this layer output zero for every input and no longer learn")
+
+
+def _max_median_update_ratio(history: list[dict]) -> tuple[str, float]:
+    best = ("", float("nan"))
+    for layer in layers_with(history, "update_ratio"):
+        value = median_or_nan(series(history, f"diag/update_ratio/{layer}"))
+        if math.isfinite(value) and not value <= best[1]:
+            best = (layer, value)
+    return best
+
+
+def lr_too_high(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    layer, ratio = _max_median_update_ratio(history)
+    if math.isfinite(ratio) and ratio > cfg.high_update_ratio:
+        return Finding("lr_too_high", f"median diag/update_ratio/{layer}", 1, ratio, cfg.high_update_ratio,
+                       confidence(ratio, cfg.high_update_ratio, above=True),
+                       "each step changes the weights by a large fraction of their size")
+    losses = finite(series(history, "train/loss"))
+    chance_loss = math.log(max(num_classes, 2))
+    if len(losses) >= 3 and losses[0] > chance_loss * 1.2:
+        tail = mean(losses[-3:])
+        if tail >= cfg.lr_high_loss_ratio * chance_loss:
+            return Finding("lr_too_high", "train/loss vs chance", 1, tail / chance_loss, cfg.lr_high_loss_ratio,
+                           confidence(tail / chance_loss, cfg.lr_high_loss_ratio, above=True),
+                           "the first epoch overshot above the loss of guessing, and training never beat guessing")
+    return None
+
+
+def lr_too_low(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    layer, ratio = _max_median_update_ratio(history)
+    losses = finite(series(history, "train/loss"))
+    if not (math.isfinite(ratio) and ratio < cfg.low_update_ratio) or len(losses) < 3:
+        return None
+    still_falling = losses[-1] < losses[-2] < losses[-3]
+    if not still_falling:
+        return None
+    return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
+                   confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
+                   "the weights barely move each step while the loss is still falling: more lr would help")
+
+
+def overfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    val, train = series(history, "val/loss"), series(history, "train/loss")
+    if len(val) >= 3 and all(math.isfinite(v) for v in val):
+        best = min(range(len(val)), key=val.__getitem__)
+        for epoch in range(best + 1, len(val)):
+            rise = val[epoch] / val[best] - 1 if val[best] > 0 else 0.0
+            if rise > cfg.overfit_val_loss_rise and train[epoch] < train[best]:
+                return Finding("overfitting", "val/loss rise over its minimum", epoch + 1, rise,
+                               cfg.overfit_val_loss_rise, confidence(rise, cfg.overfit_val_loss_rise, above=True),
+                               f"validation loss bottomed out at epoch {best + 1} and rose while training loss "
+                               f"kept falling")
+    train_acc, val_acc = series(history, "train/acc"), series(history, "val/acc")
+    if train_acc and val_acc:
+        gaps = [t - v for t, v in zip(train_acc, val_acc)]
+        above = [e for e, g in enumerate(gaps, start=1) if g > cfg.overfit_gap]
+        if gaps[-1] > cfg.overfit_gap and above:
+            return Finding("overfitting", "train/acc - val/acc", above[0], gaps[-1], cfg.overfit_gap,
+                           confidence(gaps[-1], cfg.overfit_gap, above=True),
+                           "the model fits the training data far better than data it has not seen")
+    return None
+
+
+def underfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    train_acc, losses = series(history, "train/acc"), finite(series(history, "train/loss"))
+    if len(train_acc) < 3 or len(losses) < 3:
+        return None
+    chance = 1.0 / max(num_classes, 2)
+    ceiling = chance + cfg.underfit_margin * (1 - chance)
+    change = abs(losses[-3] - losses[-1]) / max(losses[-3], 1e-12)
+    if train_acc[-1] < ceiling and change < cfg.plateau_change:
+        return Finding("underfitting", "final train/acc", len(train_acc), train_acc[-1], ceiling,
+                       confidence(ceiling, max(train_acc[-1], 1e-6), above=True),
+                       f"training accuracy levelled off at {train_acc[-1]:.3f} (loss changed "
+                       f"{100 * change:.1f}% over the last 3 epochs): the model cannot fit even the training data")
+    return None
+
+
+def noisy_training(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+    val_acc = series(history, "val/acc")
+    if len(val_acc) < 4:
+        return None
+    jitter = mean(abs(b - a) for a, b in zip(val_acc[1:], val_acc[2:]))
+    if jitter <= cfg.noisy_val_acc_jitter:
+        return None
+    return Finding("noisy_training", "mean |delta val/acc| between epochs", 2, jitter, cfg.noisy_val_acc_jitter,
+                   confidence(jitter, cfg.noisy_val_acc_jitter, above=True),
+                   "validation accuracy jumps from epoch to epoch instead of settling: steps follow batch noise")
+
+
+# Evaluated in this order; a label later in the list is suppressed when one it names was found,
+# because the earlier pathology explains the same symptoms (a stalled loss from vanishing
+# gradients is not "underfitting").
+RULES = (
+    (exploding_gradients, ()),
+    (vanishing_gradients, ("exploding_gradients",)),
+    (lr_too_high, ("exploding_gradients", "vanishing_gradients")),
+    (dying_relu, ("exploding_gradients",)),
+    (lr_too_low, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high")),
+    (overfitting, ("exploding_gradients", "lr_too_high")),
+    (underfitting, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "lr_too_low")),
+    (noisy_training, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "overfitting")),
+)
+LIVE_RULES = (exploding_gradients, vanishing_gradients)
