@@ -107,11 +107,12 @@ def repair(run_id: str, broken_config: DictConfig, diagnosis: Diagnosis, seeds: 
                    tags={"sweeps.repair_of": run_id, "diagnosis.labels": diagnosis.tag_labels}) as parent:
         log.info("repair %s: broken config x %d seeds, then %d candidate fixes", run_id, seeds, len(candidates))
         broken = _measure(base, "broken", "", seed_list, parent.run_id, num_classes, "broken")
-        study = load_or_create_study(open_storage(storage), study_name, ["maximize"],
-                                     optuna.samplers.GridSampler({"candidate": list(range(len(candidates)))}, seed=0))
+        study = load_or_create_study(open_storage(storage), study_name, ["maximize"])
+        space = {"candidate": optuna.distributions.CategoricalDistribution(list(range(len(candidates))))}
         results = []
         for index, (label, fix) in enumerate(candidates):
-            trial = study.ask({"candidate": optuna.distributions.CategoricalDistribution(list(range(len(candidates))))})
+            study.enqueue_trial({"candidate": index})  # every candidate once, in order
+            trial = study.ask(space)
             trial.set_user_attr("fix", fix)
             trial.set_user_attr("label", label)
             config = apply_fix(base, fix)

@@ -78,16 +78,17 @@ def dying_relu(history: list[dict], cfg: DictConfig, num_classes: int) -> Findin
         values = series(history, f"diag/dead_frac/{layer}")
         if len(values) < 2:
             continue
-        # After the first epoch: a unit that has died stays dead; one bad batch does not count.
+        # After the first epoch: a unit that has died stays dead. And it must have died during
+        # training: units silent from initialisation on (tiny inputs) are not "dying".
         settled = median_or_nan(values[1:])
-        if settled > worst:
+        if settled > worst and settled - values[0] >= cfg.dead_relu_fraction / 2:
             above = [e for e, v in enumerate(values, start=1) if v > cfg.dead_relu_fraction]
             worst_layer, worst, worst_epoch = layer, settled, (above[0] if above else len(values))
     if worst_layer is None or worst <= cfg.dead_relu_fraction:
         return None
     return Finding("dying_relu", f"diag/dead_frac/{worst_layer}", worst_epoch, worst, cfg.dead_relu_fraction,
                    confidence(worst, cfg.dead_relu_fraction, above=True),
-                   "most ReLU units of this layer output zero for every input and no longer learn")
+                   "most ReLU units of this layer stopped firing for every input during training and no longer learn")
 
 
 def _max_median_update_ratio(history: list[dict]) -> tuple[str, float]:
@@ -121,12 +122,11 @@ def lr_too_low(history: list[dict], cfg: DictConfig, num_classes: int) -> Findin
     losses = finite(series(history, "train/loss"))
     if not (math.isfinite(ratio) and ratio < cfg.low_update_ratio) or len(losses) < 3:
         return None
-    still_falling = losses[-1] < losses[-2] < losses[-3]
-    if not still_falling:
-        return None
+    if losses[-1] > losses[0] * 1.01:
+        return None  # a rising loss with tiny steps is something else
     return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
                    confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
-                   "the weights barely move each step while the loss is still falling: more lr would help")
+                   "the weights barely move each step, so the loss can only creep down: more lr would help")
 
 
 def overfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
@@ -187,8 +187,9 @@ RULES = (
     (lr_too_high, ("exploding_gradients", "vanishing_gradients")),
     (dying_relu, ("exploding_gradients",)),
     (lr_too_low, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high")),
-    (overfitting, ("exploding_gradients", "lr_too_high")),
-    (underfitting, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "lr_too_low")),
+    (overfitting, ("exploding_gradients", "lr_too_high", "dying_relu")),
     (noisy_training, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "overfitting")),
+    (underfitting, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "lr_too_low",
+                    "noisy_training")),
 )
 LIVE_RULES = (exploding_gradients, vanishing_gradients)

@@ -1,0 +1,72 @@
+"""Diagnosis on real MLflow runs: sweeps' own (tags at the end of training), a run made by another
+tool, and a repair study that must prove its fix."""
+
+from __future__ import annotations
+
+import mlflow
+from mlflow import MlflowClient
+
+from sweeps.app import train
+from sweeps.diagnose import main as diagnose_main
+from tests.conftest import compose_config, small_overrides
+
+QUIET = ["tracking.projection_points=0", "tracking.analysis=false", "tracking.confusion_every=0"]
+
+
+def test_every_run_is_diagnosed_at_its_end(tmp_path, tiny_csv):
+    result = train(compose_config(small_overrides(tmp_path / "runs", tiny_csv) + QUIET))
+    client = MlflowClient(result.tracking_uri)
+    run = client.get_run(result.run_id)
+    assert run.data.tags["diagnosis.labels"]
+    assert {"diagnosis.md", "diagnosis"} <= {a.path for a in client.list_artifacts(result.run_id)}
+    assert "diag/grad_norm/layer1" in run.data.metrics and "diag/dead_frac/layer1" in run.data.metrics
+
+
+def test_vanishing_gradients_raise_the_live_alarm(tmp_path, tiny_csv):
+    overrides = small_overrides(tmp_path / "runs", tiny_csv) + QUIET + [
+        "model.hidden_dims=[32,32,32,32,32,32,32,32]", "model.activation=sigmoid", "model.init=normal",
+        "model.init_std=0.01", "optimizer=sgd", "optimizer.lr=0.01", "trainer.max_epochs=4",
+        "trainer.early_stopping.patience=0"]
+    result = train(compose_config(overrides))
+    tags = MlflowClient(result.tracking_uri).get_run(result.run_id).data.tags
+    assert tags["diagnosis.alarm"] == "vanishing_gradients" and tags["diagnosis.alarm_epoch"] in ("1", "2")
+    assert "vanishing_gradients" in tags["diagnosis.labels"]
+
+
+def test_a_run_made_by_another_tool_can_be_diagnosed(tmp_path, capsys):
+    uri = f"sqlite:///{tmp_path}/other.db"
+    mlflow.set_tracking_uri(uri)
+    with mlflow.start_run() as run:
+        for epoch in range(1, 11):
+            val = 0.5 - 0.05 * epoch if epoch < 4 else 0.35 + 0.06 * (epoch - 4)
+            mlflow.log_metrics({"train/loss": 0.6 - 0.05 * epoch, "val/loss": val}, step=epoch)
+    assert diagnose_main([f"run_id={run.info.run_id}", f"tracking_uri={uri}"]) == 0
+    assert "overfitting" in capsys.readouterr().out
+    assert MlflowClient(uri).get_run(run.info.run_id).data.tags["diagnosis.labels"] == "overfitting"
+    # Repair needs the run's sweeps config: a clear refusal, not a traceback.
+    assert diagnose_main([f"run_id={run.info.run_id}", f"tracking_uri={uri}", "repair=true"]) == 2
+    assert "only runs made by sweeps can be repaired" in capsys.readouterr().err
+
+
+def test_bad_arguments_name_the_key(tmp_path, capsys):
+    assert diagnose_main(["run_idd=abc"]) == 2
+    assert "run_idd" in capsys.readouterr().err
+    assert diagnose_main([f"run_id=nope", f"tracking_uri=sqlite:///{tmp_path}/x.db"]) == 2
+
+
+def test_repair_study_accepts_a_fix_only_when_it_beats_seed_noise(tmp_path, tiny_csv, capsys):
+    runs = tmp_path / "runs"
+    broken = train(compose_config(small_overrides(runs, tiny_csv) + QUIET + [
+        "optimizer=sgd", "optimizer.lr=0.00001", "trainer.max_epochs=10", "trainer.early_stopping.patience=0"]))
+    code = diagnose_main([f"run_id={broken.run_id}", f"tracking_uri={broken.tracking_uri}", "repair=true",
+                          "seeds=3", f"storage=sqlite:///{runs}/optuna.db"])
+    out = capsys.readouterr().out
+    assert "Labels: **lr_too_low**" in out and "accepted fix: " in out and code == 0
+    import optuna
+
+    study = optuna.load_study(study_name=f"repair-{broken.run_id[:8]}", storage=f"sqlite:///{runs}/optuna.db")
+    assert any(t.user_attrs.get("accepted") for t in study.trials)
+    client = MlflowClient(broken.tracking_uri)
+    [parent] = [r for r in client.search_runs([broken.experiment_id]) if r.data.tags.get("sweeps.repair_of")]
+    assert parent.data.tags["repair.accepted_fix"] in out
+    assert {"repair.md", "repair_curves.png", "repair.json"} <= {a.path for a in client.list_artifacts(parent.info.run_id)}
