@@ -41,7 +41,9 @@ def main() -> None:
     parser.add_argument("--cache", default=str(REPO / "runs"), help="runs dir holding the cached IMDB features")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        common = [f"paths.runs_dir={tmp}", f"trainer.max_epochs={args.epochs}", "trainer.early_stopping.patience=0"]
+        # Trials skip projections and the vectors artifact; the bare loop does the same work.
+        common = [f"paths.runs_dir={tmp}", f"trainer.max_epochs={args.epochs}", "trainer.early_stopping.patience=0",
+                  "tracking.projection_points=0", "tracking.log_embeddings=false"]
         # Reuse the features built by earlier runs so both sides only train.
         Path(tmp, "cache").symlink_to(Path(args.cache).resolve() / "cache")
         bare = _timed([sys.executable, "-c", BARE_LOOP.format(repo=str(REPO), overrides=common, trials=args.trials)])

@@ -42,7 +42,8 @@ def _run(runs, data: str, name: str, overrides: list[str]) -> float:
     if done.returncode != 0:
         raise SystemExit(f"{data}/{name} failed:\n{done.stderr[-3000:]}")
     seconds = time.perf_counter() - start
-    print(f"{data:>9} {name:>18}: {seconds:6.1f} s  {done.stdout.splitlines()[0]}", flush=True)
+    summary = next((line for line in done.stdout.splitlines() if line.startswith("test accuracy")), "")
+    print(f"{data:>9} {name:>18}: {seconds:6.1f} s  {summary}", flush=True)
     return seconds
 
 

@@ -268,11 +268,11 @@ class DiagnosisConf:
     underfit_margin: float = 0.6
     # ... with the loss converged (last epochs changed it by less than this fraction).
     plateau_change: float = 0.02
-    # lr_too_high: median update/weight ratio above this (healthy is ~1e-3), or the loss not
-    # below lr_high_loss_ratio x its first-epoch value.
+    # lr_too_high: median update/weight ratio above this (healthy is ~1e-3), or a first epoch
+    # that overshot above the loss of guessing (ln K) and a tail never below this x ln K.
     high_update_ratio: float = 0.05
     lr_high_loss_ratio: float = 0.95
-    # lr_too_low: median update/weight ratio below this, with the loss still falling at the end.
+    # lr_too_low: median update/weight ratio below this, with the loss not rising.
     low_update_ratio: float = 1e-4
     # noisy_training: mean |change| of validation accuracy between consecutive epochs above this.
     noisy_val_acc_jitter: float = 0.02

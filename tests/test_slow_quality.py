@@ -1,0 +1,32 @@
+"""Issue 6 and 7 quality bars on the full embedded data (minutes): `pytest -m slow`."""
+
+from __future__ import annotations
+
+import pytest
+
+from sweeps.app import train
+from tests.conftest import compose_config
+
+pytestmark = pytest.mark.slow
+QUIET = ["tracking.projection_points=0", "tracking.confusion_every=0", "tracking.log_embeddings=false"]
+
+
+def test_imdb_best_beats_the_tfidf_baseline_on_the_same_split(tmp_path):
+    runs = [f"paths.runs_dir={tmp_path}", *QUIET]
+    baseline = train(compose_config(["model=logreg_tfidf", *runs]))
+    best = train(compose_config(["experiment=imdb_best", *runs]))
+    assert best.metrics["test/acc"] >= 0.905
+    assert best.metrics["test/acc"] > baseline.metrics["test/acc"]
+
+
+@pytest.mark.parametrize("preset", ["vanishing_gradients", "exploding_gradients", "lr_too_low", "overfitting",
+                                    "dying_relu", "healthy"])
+def test_pathology_presets_really_produce_their_pathology(tmp_path_factory, preset):
+    # One runs dir for the whole parametrisation: Word2Vec and features are built once.
+    runs = tmp_path_factory.getbasetemp() / "pathology-runs"
+    result = train(compose_config([f"+pathology={preset}", f"paths.runs_dir={runs}", "tracking.analysis=false",
+                                   *QUIET]))
+    from mlflow import MlflowClient
+
+    tags = MlflowClient(result.tracking_uri).get_run(result.run_id).data.tags
+    assert tags["diagnosis.labels"].split(",") == [preset]
