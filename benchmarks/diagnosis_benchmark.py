@@ -125,8 +125,8 @@ def main() -> None:
                         case = _run(runs, data, preset, seed, variations[seed % len(variations)])
                         cases.append(case)
                         print(f"{data:>16} {preset:>20} seed {seed}: {len(case['history'])} epochs", flush=True)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(cases))
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        out.write_text(json.dumps(cases))  # after every run: --offline reads a partial set too
     cfg = compose_config([]).diagnosis
     for case in cases:
         diagnosis = diagnose(case["history"], cfg, case["num_classes"], case["params"])
