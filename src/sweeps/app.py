@@ -100,6 +100,12 @@ def _data_summary(features: Features) -> dict[str, float]:
     return summary
 
 
+def _in_study(cfg: DictConfig) -> bool:
+    """Study trials skip the slow per-run extras (projections, the vectors artifact): a study
+    compares numbers, and its parent run carries the study-level plots."""
+    return cfg.optuna_trial.number is not None
+
+
 def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, test,
                  checkpoint_dir: Path) -> None:
     split = features.test
@@ -108,8 +114,7 @@ def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitRe
     run.log_figure(curves_figure(fit.history, fit.best_epoch), "training_curves.png")
     if features.neighbours:
         run.log_text(features.neighbours + "\n", "embeddings/neighbours.txt")
-    in_study = cfg.optuna_trial.number is not None
-    if cfg.tracking.log_embeddings and not in_study and features.vectors_file and Path(features.vectors_file).is_file():
+    if cfg.tracking.log_embeddings and not _in_study(cfg) and features.vectors_file and Path(features.vectors_file).is_file():
         run.log_artifact(Path(features.vectors_file), "embeddings")
     run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
     for name in ("best.pt", "last.pt"):
@@ -165,10 +170,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
             trainer.callbacks.append(DecisionBoundaryLogger(run, trainer.model, features.train.pooled,
                                                             features.train.labels, cfg.tracking.confusion_every))
         representations = None
-        # Study trials skip the slow per-run extras (projections, the vectors artifact): a study
-        # compares numbers, and its parent run carries the study-level plots.
-        in_study = cfg.optuna_trial.number is not None
-        if resume_state is None and cfg.tracking.projection_points > 0 and not in_study:
+        if resume_state is None and cfg.tracking.projection_points > 0 and not _in_study(cfg):
             representations = RepresentationLogger(run, trainer.model, _tensor_split(features, "val"),
                                                    features.class_names, cfg.tracking.projection_points,
                                                    cfg.tracking.tsne, cfg.seed)

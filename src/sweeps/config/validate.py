@@ -108,6 +108,10 @@ def validate_config(cfg: DictConfig) -> None:
     _require(0 <= trainer.label_smoothing < 1, "trainer.label_smoothing",
              f"must be in [0, 1), got {trainer.label_smoothing}")
     _one_of(trainer.precision, "trainer.precision", ("32", "bf16", "16"))
+    _require(trainer.instrument_every >= 0, "trainer.instrument_every",
+             f"must be >= 0 (0 = off), got {trainer.instrument_every}")
+    _require(cfg.tracking.projection_points >= 0, "tracking.projection_points",
+             f"must be >= 0 (0 = off), got {cfg.tracking.projection_points}")
     _require(trainer.log_every_n_steps >= 1, "trainer.log_every_n_steps",
              f"must be >= 1, got {trainer.log_every_n_steps}")
     if sched.name == "plateau":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 LABELS = ("healthy", "overfitting", "underfitting", "lr_too_high", "lr_too_low", "exploding_gradients",
@@ -50,8 +51,6 @@ class Diagnosis:
 
 def confidence(value: float, threshold: float, above: bool) -> float:
     """0.5 at the threshold, approaching 1 as the signal goes an order of magnitude past it."""
-    import math
-
     if value <= 0 or threshold <= 0:
         return 0.75
     ratio = value / threshold if above else threshold / value
