@@ -51,7 +51,7 @@ def test_a_run_made_by_another_tool_can_be_diagnosed(tmp_path, capsys):
 def test_bad_arguments_name_the_key(tmp_path, capsys):
     assert diagnose_main(["run_idd=abc"]) == 2
     assert "run_idd" in capsys.readouterr().err
-    assert diagnose_main([f"run_id=nope", f"tracking_uri=sqlite:///{tmp_path}/x.db"]) == 2
+    assert diagnose_main(["run_id=nope", f"tracking_uri=sqlite:///{tmp_path}/x.db"]) == 2
 
 
 def test_repair_study_accepts_a_fix_only_when_it_beats_seed_noise(tmp_path, tiny_csv, capsys):
