@@ -4,26 +4,31 @@ Every `conf/pathology` preset x seeds x data sets, at several strengths (an extr
 seed), each run for real with `python -m sweeps +pathology=...`; the expected label is the
 preset's. Prints the confusion matrix, per-label precision/recall, macro-F1, the median epoch of
 first detection (as a share of the epoch budget) for the alarming labels, and the same numbers
-for a baseline using only AUTOTRAINER-style gradient thresholds. `--repair N` also runs N repair
-studies and reports their success rate.
+for a baseline using only AUTOTRAINER-style gradient thresholds. `--repair-seeds N` also runs one
+repair study (`python -m sweeps.diagnose run_id=... repair=true seeds=N`) per broken preset and
+data set (its seed-0 run) and reports the success rate: a fix accepted beyond seed noise, with the
+preset's pathology gone.
 
-    .venv/bin/python benchmarks/diagnosis_benchmark.py [--seeds 3] [--data imdb rotten_tomatoes] [--cache runs]
+    .venv/bin/python benchmarks/diagnosis_benchmark.py [--seeds 3] [--data imdb bbc_news] [--jobs 2] [--repair-seeds 2]
 
-Histories are saved under --out so thresholds can be re-tuned without re-running (--offline).
+Everything lives in --workdir (its own MLflow/Optuna dbs, features cache shared with runs/): runs
+already recorded there are not re-run, so an interrupted benchmark continues, and `--offline`
+re-diagnoses the saved histories without training (for re-tuning thresholds).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
-import tempfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from statistics import median
 
-from _common import REPO, scratch_runs_dir
+from _common import REPO
 from mlflow import MlflowClient
 
 from sweeps.config import compose_config
@@ -35,7 +40,7 @@ from sweeps.diagnosis.rules import dying_relu, exploding_gradients, vanishing_gr
 # Per seed, one strength variation of each preset: the benchmark is not one fixed config per label.
 STRENGTHS = {
     "healthy": [[], ["model.hidden_dims=[256]"], ["optimizer.lr=0.002"]],
-    "overfitting": [[], ["data.subset=600"], ["model.hidden_dims=[1024,1024]"]],
+    "overfitting": [[], ["data.subset=150"], ["model.hidden_dims=[512]"]],
     "underfitting": [[], ["model.hidden_dims=[2]"], ["embeddings.dim=3"]],
     "lr_too_high": [[], ["optimizer.lr=8.0"], ["optimizer.lr=3.0"]],
     "lr_too_low": [[], ["optimizer.lr=0.00005"], ["optimizer.lr=0.0002"]],
@@ -45,13 +50,16 @@ STRENGTHS = {
     "noisy_training": [[], ["optimizer.lr=0.02"], ["data.batch_size=2", "trainer.max_epochs=5"]],
 }
 ALARMING = ("exploding_gradients", "vanishing_gradients")
+# One torch thread per run: with --jobs runs side by side, intra-op threads of tiny MLPs only
+# fight each other for the cores (several times slower on 2 cores).
+ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def _run(runs: Path, data: str, preset: str, seed: int, extra: list[str]) -> dict:
     args = [sys.executable, "-m", "sweeps", f"+pathology={preset}", f"data={data}", f"seed={seed}",
             f"paths.runs_dir={runs}", "tracking.experiment=diagnosis-benchmark", "tracking.analysis=false",
             "tracking.projection_points=0", "tracking.confusion_every=0", "tracking.log_embeddings=false", *extra]
-    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=ONE_THREAD)
     if done.returncode != 0:
         raise SystemExit(f"{preset}/{data}/{seed} failed:\n{done.stderr[-2000:]}")
     run_id = next(line.split()[-1] for line in done.stdout.splitlines() if line.startswith("MLflow run id"))
@@ -104,29 +112,71 @@ def _print_scores(title: str, scores: dict) -> None:
         print(f"{label:>20} {p:9.2f} {r:9.2f} {f:9.2f}")
 
 
+def _key(data: str, preset: str, seed: int) -> str:
+    return f"{data}/{preset}/{seed}"
+
+
+def _run_grid(workdir: Path, out: Path, datasets: list[str], seeds: int, jobs: int) -> list[dict]:
+    cases = json.loads(out.read_text()) if out.exists() else []
+    done = {_key(c["data"], c["preset"], c["seed"]) for c in cases}
+    todo = [(data, preset, seed, variations[seed % len(variations)])
+            for data in datasets for preset, variations in STRENGTHS.items() for seed in range(seeds)
+            if _key(data, preset, seed) not in done]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for case in pool.map(lambda job: _run(workdir, *job), todo):
+            cases.append(case)
+            print(f"{case['data']:>16} {case['preset']:>20} seed {case['seed']}: {len(case['history'])} epochs",
+                  flush=True)
+            out.write_text(json.dumps(cases))  # after every run: an interrupted benchmark continues from here
+    return cases
+
+
+def _repair(workdir: Path, case: dict, seeds: int) -> dict:
+    """One repair study on a broken run, judged like a user would: a fix accepted, the pathology gone."""
+    args = [sys.executable, "-m", "sweeps.diagnose", f"run_id={case['run_id']}", "repair=true", f"seeds={seeds}",
+            f"tracking_uri=sqlite:///{workdir}/mlflow.db", f"storage=sqlite:///{workdir}/optuna.db", "record=false"]
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=ONE_THREAD)
+    if done.returncode not in (0, 3):
+        raise SystemExit(f"repair of {_key(case['data'], case['preset'], case['seed'])} failed:\n{done.stderr[-2000:]}")
+    accepted = next((line.split(":", 1)[1].strip() for line in done.stdout.splitlines()
+                     if line.startswith("accepted fix:")), None)
+    return {"key": _key(case["data"], case["preset"], case["seed"]), "accepted": accepted,
+            "report": done.stdout.splitlines()[-8:]}
+
+
+def _run_repairs(workdir: Path, cases: list[dict], seeds: int, jobs: int) -> list[dict]:
+    out = workdir / "repairs.json"
+    repairs = json.loads(out.read_text()) if out.exists() else []
+    done = {r["key"] for r in repairs}
+    todo = [c for c in cases if c["seed"] == 0 and c["preset"] != "healthy"
+            and _key(c["data"], c["preset"], c["seed"]) not in done]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for result in pool.map(lambda case: _repair(workdir, case, seeds), todo):
+            repairs.append(result)
+            print(f"repair {result['key']}: {result['accepted'] or 'no fix accepted'}", flush=True)
+            out.write_text(json.dumps(repairs))
+    return repairs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--data", nargs="+", default=["imdb", "bbc_news"])
-    parser.add_argument("--cache", default=str(REPO / "runs"))
-    parser.add_argument("--out", default=str(REPO / "runs" / "diagnosis-benchmark.json"))
+    parser.add_argument("--jobs", type=int, default=1, help="training runs at once")
+    parser.add_argument("--repair-seeds", type=int, default=0, help="seeds per repair configuration; 0: no repairs")
+    parser.add_argument("--workdir", default=str(REPO / "runs" / "diagnosis-benchmark"))
     parser.add_argument("--offline", action="store_true", help="re-diagnose the saved histories only")
     args = parser.parse_args()
-    out = Path(args.out)
+    workdir = Path(args.workdir).resolve()
+    out = workdir / "cases.json"
     if args.offline:
         cases = json.loads(out.read_text())
     else:
-        cases = []
-        with tempfile.TemporaryDirectory() as tmp:
-            runs = scratch_runs_dir(tmp, args.cache)
-            for data in args.data:
-                for preset, variations in STRENGTHS.items():
-                    for seed in range(args.seeds):
-                        case = _run(runs, data, preset, seed, variations[seed % len(variations)])
-                        cases.append(case)
-                        print(f"{data:>16} {preset:>20} seed {seed}: {len(case['history'])} epochs", flush=True)
-                        out.parent.mkdir(parents=True, exist_ok=True)
-                        out.write_text(json.dumps(cases))  # after every run: --offline reads a partial set too
+        workdir.mkdir(parents=True, exist_ok=True)
+        cache = workdir / "cache"
+        if not cache.exists():
+            cache.symlink_to(REPO / "runs" / "cache")
+        cases = _run_grid(workdir, out, args.data, args.seeds, args.jobs)
     cfg = compose_config([]).diagnosis
     for case in cases:
         diagnosis = diagnose(case["history"], cfg, case["num_classes"], case["params"])
@@ -146,6 +196,15 @@ def main() -> None:
     for c in wrong:
         print(f"  {c['data']}/{c['preset']}/seed {c['seed']} {c['extra']}: {c['predicted']}")
     print(f"\ngoal macro-F1 >= 0.9: {'met' if ours['macro_f1'] >= 0.9 else 'NOT met'}")
+    if args.repair_seeds and not args.offline:
+        _run_repairs(workdir, cases, args.repair_seeds, args.jobs)
+    repairs = json.loads((workdir / "repairs.json").read_text()) if (workdir / "repairs.json").exists() else []
+    if repairs:
+        success = [r for r in repairs if r["accepted"]]
+        print(f"\nrepair studies: {len(success)}/{len(repairs)} accepted a fix "
+              f"({len(success) / len(repairs):.0%}, goal >= 90%)")
+        for r in repairs:
+            print(f"  {r['key']:>34}: {r['accepted'] or 'NONE'}")
 
 
 if __name__ == "__main__":

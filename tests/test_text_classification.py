@@ -74,6 +74,7 @@ def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_
     (["embeddings.trainable=true", "optimizer.impl=scratch"], "embeddings.trainable"),
     (["trainer.instrument_every=-1"], "trainer.instrument_every"),
     (["tracking.projection_points=-5"], "tracking.projection_points"),
+    (["trainer.num_threads=0"], "trainer.num_threads"),
 ])
 def test_inconsistent_text_options_name_the_key(tmp_path, tiny_csv, overrides, key):
     with pytest.raises(ConfigError) as error:

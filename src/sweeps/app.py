@@ -106,12 +106,22 @@ def _in_study(cfg: DictConfig) -> bool:
     return cfg.optuna_trial.number is not None
 
 
+def _pruned_trial(cfg: DictConfig, fit: FitResult) -> bool:
+    """A pruned study trial keeps its numbers, config, checkpoints and diagnosis but skips the
+    figures and error analysis: the pruner judged it not worth finishing, and its end-of-run
+    images would cost more than the epochs it ran (the MLflow UI draws its curves anyway)."""
+    return _in_study(cfg) and fit.stop_reason == "pruned"
+
+
 def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, test,
                  checkpoint_dir: Path) -> None:
     split = features.test
+    figures = not _pruned_trial(cfg, fit)
     log_prediction_analysis(run, features.class_names, split.labels, test.preds, test.probs,
-                            test.metrics["confusion"], split.texts, split.doc_oov, errors=cfg.tracking.analysis)
-    run.log_figure(curves_figure(fit.history, fit.best_epoch), "training_curves.png")
+                            test.metrics["confusion"], split.texts, split.doc_oov,
+                            errors=cfg.tracking.analysis and figures, figures=figures)
+    if figures:
+        run.log_figure(curves_figure(fit.history, fit.best_epoch), "training_curves.png")
     if features.neighbours:
         run.log_text(features.neighbours + "\n", "embeddings/neighbours.txt")
     if cfg.tracking.log_embeddings and not _in_study(cfg) and features.vectors_file and Path(features.vectors_file).is_file():
@@ -143,6 +153,8 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
 
         return train_tfidf_logreg(cfg, callbacks)
     device = resolve_device(cfg.trainer.device, str(cfg.trainer.precision))
+    if cfg.trainer.num_threads:
+        torch.set_num_threads(cfg.trainer.num_threads)
     runs_dir = Path(cfg.paths.runs_dir)
     resolved = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     resume_state, resume_path = None, None
@@ -196,10 +208,10 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         _log_results(run, cfg, features, fit, test, checkpoint_dir)
         if cfg.diagnosis.enabled:
             record_diagnosis(run, fit.history, cfg.diagnosis, features.num_classes, flatten_config(resolved),
-                             run_name(cfg))
+                             run_name(cfg), figures=not _pruned_trial(cfg, fit))
         if representations is not None:
             representations.log_after()
-        if cfg.tracking.analysis and features.vocab is not None:
+        if cfg.tracking.analysis and features.vocab is not None and not _pruned_trial(cfg, fit):
             log_attention_highlights(run, trainer.model, _tensor_split(features, "test"), test, features)
         return RunResult(run_id=run.run_id, experiment_id=run.experiment_id, metrics=final,
                          best_epoch=fit.best_epoch, stopped_epoch=fit.stopped_epoch, stop_reason=fit.stop_reason,

@@ -8,6 +8,7 @@ import optuna
 import pytest
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
+from mlflow import MlflowClient
 from optuna.trial import TrialState
 
 from tests.conftest import mlflow_runs, run_cli, small_overrides
@@ -68,6 +69,12 @@ def test_pruned_trials_are_pruned_in_optuna_and_tagged_in_mlflow(tmp_path, tiny_
     assert [t.state for t in trials] == [TrialState.PRUNED] * 3
     children = [r for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db") if r.data.tags.get("mlflow.parentRunId")]
     assert all(r.data.tags["pruned"] == "true" and r.data.tags["pruned_at_epoch"] == "1" for r in children)
+    # A pruned trial keeps its numbers, config and diagnosis but skips the end-of-run figures.
+    client = MlflowClient(f"sqlite:///{tmp_path}/runs/mlflow.db")
+    artifacts = {a.path for a in client.list_artifacts(children[0].info.run_id)}
+    assert {"config.yaml", "diagnosis.md", "test_confusion_matrix.json"} <= artifacts
+    assert "training_curves.png" not in artifacts and "test_confusion_matrix.png" not in artifacts
+    assert "test/acc" in children[0].data.metrics and children[0].data.tags["diagnosis.labels"]
 
 
 def test_failing_trials_are_recorded_and_a_mostly_failing_study_stops(tmp_path, tiny_csv):

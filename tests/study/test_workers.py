@@ -82,3 +82,22 @@ def test_submitit_local_launcher_runs_trials_in_their_own_processes(tmp_path, ti
     assert len(finished) == 2 and len({t.user_attrs["worker"] for t in finished}) == 2
     children = [r for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db") if r.data.tags.get("mlflow.parentRunId")]
     assert {t.user_attrs["mlflow_run_id"] for t in finished} == {r.info.run_id for r in children}
+
+
+def test_workers_on_one_machine_share_its_cores(monkeypatch):
+    import torch
+
+    from sweeps.study.runner import share_cores
+
+    before = torch.get_num_threads()
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    try:
+        env = share_cores(4)
+        assert env["OMP_NUM_THREADS"] == "2" and torch.get_num_threads() == 2
+        assert share_cores(16)["OMP_NUM_THREADS"] == "1"  # never zero threads
+        # A thread count the user chose is left alone.
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")
+        assert share_cores(4)["OMP_NUM_THREADS"] == "3"
+    finally:
+        torch.set_num_threads(before)

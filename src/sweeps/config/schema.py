@@ -215,6 +215,9 @@ class TrainerConf:
     # Per-layer diagnostics (gradient norms, update ratios, dead/saturated units) every N
     # optimizer steps, summarised per epoch as diag/* metrics; 0 = off.
     instrument_every: int = 10
+    # torch intra-op threads; null = torch's default (one per core). A study with n_jobs workers
+    # on one machine gives each its share of the cores unless this is set.
+    num_threads: Optional[int] = None
     # Progress bar: null = only when stderr is a terminal.
     progress: Optional[bool] = None
 
@@ -270,7 +273,7 @@ class DiagnosisConf:
     plateau_change: float = 0.02
     # lr_too_high: median update/weight ratio above this (healthy is ~1e-3), or a first epoch
     # that overshot above the loss of guessing (ln K) and a tail never below this x ln K.
-    high_update_ratio: float = 0.05
+    high_update_ratio: float = 0.1
     lr_high_loss_ratio: float = 0.95
     # lr_too_low: median update/weight ratio below this, with the loss not rising.
     low_update_ratio: float = 1e-4

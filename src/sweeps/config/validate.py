@@ -110,6 +110,8 @@ def validate_config(cfg: DictConfig) -> None:
     _one_of(trainer.precision, "trainer.precision", ("32", "bf16", "16"))
     _require(trainer.instrument_every >= 0, "trainer.instrument_every",
              f"must be >= 0 (0 = off), got {trainer.instrument_every}")
+    _require(trainer.num_threads is None or trainer.num_threads >= 1, "trainer.num_threads",
+             f"must be >= 1 or null (torch's default), got {trainer.num_threads}")
     _require(cfg.tracking.projection_points >= 0, "tracking.projection_points",
              f"must be >= 0 (0 = off), got {cfg.tracking.projection_points}")
     _require(trainer.log_every_n_steps >= 1, "trainer.log_every_n_steps",

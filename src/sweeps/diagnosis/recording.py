@@ -36,10 +36,10 @@ def gradient_flow_figure(history: list[dict[str, float]]):
 
 
 def record_diagnosis(run: MlflowRun, history: list[dict[str, float]], cfg: DictConfig, num_classes: int,
-                     run_params: Mapping[str, str] | None, run_name: str) -> Diagnosis:
+                     run_params: Mapping[str, str] | None, run_name: str, figures: bool = True) -> Diagnosis:
     diagnosis = diagnose(history, cfg, num_classes, run_params)
     run.set_tags({"diagnosis.labels": diagnosis.tag_labels, "diagnosis.fix": diagnosis.first_fix() or "-"})
     run.log_text(markdown(diagnosis, run_name, len(history)), "diagnosis.md")
-    if layers_with(history, "grad_norm"):
+    if figures and layers_with(history, "grad_norm"):
         run.log_figure(gradient_flow_figure(history), "diagnosis/gradient_flow.png")
     return diagnosis

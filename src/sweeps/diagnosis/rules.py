@@ -170,10 +170,15 @@ def noisy_training(history: list[dict], cfg: DictConfig, num_classes: int) -> Fi
     val_acc = series(history, "val/acc")
     if len(val_acc) < 4:
         return None
-    jitter = mean(abs(b - a) for a, b in zip(val_acc[1:], val_acc[2:]))
+    # Only the second half: a curve still climbing steeply early on moves a lot between epochs
+    # without being noisy. By then a healthy run has settled and a noisy one still jumps.
+    start = max(1, len(val_acc) // 2 - 1)
+    settled = val_acc[start:]
+    jitter = mean(abs(b - a) for a, b in zip(settled, settled[1:]))
     if jitter <= cfg.noisy_val_acc_jitter:
         return None
-    return Finding("noisy_training", "mean |delta val/acc| between epochs", 2, jitter, cfg.noisy_val_acc_jitter,
+    return Finding("noisy_training", "mean |delta val/acc| between epochs (second half)", start + 2, jitter,
+                   cfg.noisy_val_acc_jitter,
                    confidence(jitter, cfg.noisy_val_acc_jitter, above=True),
                    "validation accuracy jumps from epoch to epoch instead of settling: steps follow batch noise")
 
@@ -183,8 +188,10 @@ def noisy_training(history: list[dict], cfg: DictConfig, num_classes: int) -> Fi
 # gradients is not "underfitting").
 RULES = (
     (exploding_gradients, ()),
-    (vanishing_gradients, ("exploding_gradients",)),
-    (lr_too_high, ("exploding_gradients", "vanishing_gradients")),
+    # Huge steps saturate tanh/sigmoid units, and the first layer's gradient then vanishes too:
+    # the step size is the cause to report, so lr_too_high comes before vanishing_gradients.
+    (lr_too_high, ("exploding_gradients",)),
+    (vanishing_gradients, ("exploding_gradients", "lr_too_high")),
     (dying_relu, ("exploding_gradients",)),
     (lr_too_low, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high")),
     (overfitting, ("exploding_gradients", "lr_too_high", "dying_relu")),

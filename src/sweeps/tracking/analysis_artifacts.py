@@ -16,13 +16,15 @@ def confidence_of(probs: np.ndarray) -> np.ndarray:
 
 def log_prediction_analysis(run: MlflowRun, class_names: list[str], labels: np.ndarray, preds: np.ndarray,
                             probs: np.ndarray, confusion: np.ndarray, texts: list[str] | None,
-                            doc_oov: np.ndarray | None, errors: bool = True) -> None:
+                            doc_oov: np.ndarray | None, errors: bool = True, figures: bool = True) -> None:
     """Confusion matrix (counts and row-normalised), per-class scores and, with the texts, the
-    error analysis (``analysis/errors.md`` reads without code)."""
+    error analysis (``analysis/errors.md`` reads without code). ``figures=False`` keeps the
+    numbers and skips the image (about 0.1 s of matplotlib each)."""
     rates = confusion / confusion.sum(axis=1, keepdims=True).clip(min=1)
     run.log_dict({"labels": class_names, "matrix": confusion.tolist(), "normalized": rates.round(4).tolist()},
                  "test_confusion_matrix.json")
-    run.log_figure(confusion_figure(confusion, class_names, "test (best epoch)"), "test_confusion_matrix.png")
+    if figures:
+        run.log_figure(confusion_figure(confusion, class_names, "test (best epoch)"), "test_confusion_matrix.png")
     run.log_text(per_class_table(labels, preds, class_names).to_csv(index=False, float_format="%.4f"),
                  "analysis/per_class.csv")
     if not errors or texts is None:
