@@ -38,17 +38,34 @@ from sweeps.diagnosis.mlflow_history import run_history
 from sweeps.diagnosis.rules import dying_relu, exploding_gradients, vanishing_gradients
 
 # Per seed, one strength variation of each preset: the benchmark is not one fixed config per label.
+# Seeds 0-2 take the first three (the rules and thresholds were revised while looking at those
+# runs); seeds 3-5 take the last three, chosen before any of them was run: the held-out check
+# (`--seeds 6 --report-seeds 3 4 5`).
 STRENGTHS = {
-    "healthy": [[], ["model.hidden_dims=[256]"], ["optimizer.lr=0.002"]],
-    "overfitting": [[], ["data.subset=150"], ["model.hidden_dims=[512]"]],
-    "underfitting": [[], ["model.hidden_dims=[2]"], ["embeddings.dim=3"]],
-    "lr_too_high": [[], ["optimizer.lr=8.0"], ["optimizer.lr=3.0"]],
-    "lr_too_low": [[], ["optimizer.lr=0.00005"], ["optimizer.lr=0.0002"]],
-    "exploding_gradients": [[], ["model.init_std=0.8"], ["optimizer.lr=0.03"]],
-    "vanishing_gradients": [[], ["model.init_std=0.005"], ["model.hidden_dims=[64,64,64,64,64,64,64,64,64,64]"]],
-    "dying_relu": [[], ["optimizer.lr=1.0"], ["optimizer.lr=0.3"]],
-    "noisy_training": [[], ["optimizer.lr=0.02"], ["data.batch_size=2", "trainer.max_epochs=5"]],
+    "healthy": [[], ["model.hidden_dims=[256]"], ["optimizer.lr=0.002"],
+                ["data.batch_size=32"], ["model.dropout=0.3"], ["model.hidden_dims=[64]"]],
+    "overfitting": [[], ["optimizer.lr=0.02"], ["model.hidden_dims=[512]"],
+                    ["data.subset=50"], ["embeddings.dim=128"], ["optimizer.lr=0.005"]],
+    "underfitting": [[], ["model.hidden_dims=[2]"], ["embeddings.dim=3"],
+                     ["model.hidden_dims=[3]"], ["embeddings.dim=2"], ["embeddings.dim=6", "model.hidden_dims=[2]"]],
+    "lr_too_high": [[], ["optimizer.lr=8.0"], ["optimizer.lr=3.0"],
+                    ["optimizer.lr=2.0"], ["optimizer.lr=12.0"], ["optimizer.lr=4.0", "model.hidden_dims=[256]"]],
+    "lr_too_low": [[], ["optimizer.lr=0.00005"], ["optimizer.lr=0.0002"],
+                   ["optimizer.lr=0.00003"], ["data.batch_size=128"], ["optimizer.lr=0.00015"]],
+    "exploding_gradients": [[], ["model.init_std=0.8"], ["optimizer.lr=0.03"],
+                            ["model.init_std=0.6"], ["model.init_std=1.0"], ["optimizer.lr=0.02"]],
+    "vanishing_gradients": [[], ["model.init_std=0.005"], ["model.hidden_dims=[64,64,64,64,64,64,64,64,64,64]"],
+                            ["model.init_std=0.02"], ["model.hidden_dims=[128,128,128,128,128,128]"],
+                            ["model.init_std=0.003"]],
+    "dying_relu": [[], ["optimizer.lr=1.0"], ["optimizer.lr=0.3"],
+                   ["optimizer.lr=0.7"], ["optimizer.lr=2.0"], ["model.hidden_dims=[512,512]"]],
+    "noisy_training": [[], ["optimizer.lr=0.02"], ["data.batch_size=8", "optimizer.lr=0.03"],
+                       ["data.batch_size=6"], ["optimizer.lr=0.015"], ["data.batch_size=4", "optimizer.lr=0.005"]],
 }
+# The control must be healthy on each data set. On BBC News the default Word2Vec, trained on 1.5k
+# documents, gives weak inputs on which about half the ReLUs die: the diagnoser's dying_relu is
+# right there, so BBC's healthy control uses the pretrained GloVe vectors instead.
+DATA_OVERRIDES = {("bbc_news", "healthy"): ["embeddings=glove50"]}
 ALARMING = ("exploding_gradients", "vanishing_gradients")
 # One torch thread per run: with --jobs runs side by side, intra-op threads of tiny MLPs only
 # fight each other for the cores (several times slower on 2 cores).
@@ -119,7 +136,7 @@ def _key(data: str, preset: str, seed: int) -> str:
 def _run_grid(workdir: Path, out: Path, datasets: list[str], seeds: int, jobs: int) -> list[dict]:
     cases = json.loads(out.read_text()) if out.exists() else []
     done = {_key(c["data"], c["preset"], c["seed"]) for c in cases}
-    todo = [(data, preset, seed, variations[seed % len(variations)])
+    todo = [(data, preset, seed, DATA_OVERRIDES.get((data, preset), []) + variations[seed % len(variations)])
             for data in datasets for preset, variations in STRENGTHS.items() for seed in range(seeds)
             if _key(data, preset, seed) not in done]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -166,6 +183,7 @@ def main() -> None:
     parser.add_argument("--repair-seeds", type=int, default=0, help="seeds per repair configuration; 0: no repairs")
     parser.add_argument("--workdir", default=str(REPO / "runs" / "diagnosis-benchmark"))
     parser.add_argument("--offline", action="store_true", help="re-diagnose the saved histories only")
+    parser.add_argument("--report-seeds", type=int, nargs="+", help="score only these seeds (default: all run)")
     args = parser.parse_args()
     workdir = Path(args.workdir).resolve()
     out = workdir / "cases.json"
@@ -177,6 +195,8 @@ def main() -> None:
         if not cache.exists():
             cache.symlink_to(REPO / "runs" / "cache")
         cases = _run_grid(workdir, out, args.data, args.seeds, args.jobs)
+    if args.report_seeds is not None:
+        cases = [c for c in cases if c["seed"] in args.report_seeds]
     cfg = compose_config([]).diagnosis
     for case in cases:
         diagnosis = diagnose(case["history"], cfg, case["num_classes"], case["params"])

@@ -19,8 +19,8 @@ def test_imdb_best_beats_the_tfidf_baseline_on_the_same_split(tmp_path):
     assert best.metrics["test/acc"] > baseline.metrics["test/acc"]
 
 
-@pytest.mark.parametrize("preset", ["vanishing_gradients", "exploding_gradients", "lr_too_low", "overfitting",
-                                    "dying_relu", "healthy"])
+@pytest.mark.parametrize("preset", ["vanishing_gradients", "exploding_gradients", "lr_too_low", "lr_too_high",
+                                    "overfitting", "underfitting", "dying_relu", "noisy_training", "healthy"])
 def test_pathology_presets_really_produce_their_pathology(tmp_path_factory, preset):
     # One runs dir for the whole parametrisation: Word2Vec and features are built once.
     runs = tmp_path_factory.getbasetemp() / "pathology-runs"

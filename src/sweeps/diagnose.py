@@ -86,6 +86,7 @@ def run(args: DiagnoseArgs) -> int:
         print("healthy: nothing to repair")
         return 0
     broken_config = _run_config(client, args.run_id)
+    broken_config.diagnosis = thresholds  # repairs are judged by today's thresholds, not the run's
     from sweeps.diagnosis.repair import repair
     from sweeps.diagnosis.repair_report import repair_lines
 
@@ -106,7 +107,13 @@ def _run_config(client, run_id: str):
                           f"(diagnosis works on any run)")
     with tempfile.TemporaryDirectory() as tmp:
         loaded = OmegaConf.load(client.download_artifacts(run_id, "config.yaml", tmp))
-    return OmegaConf.merge(OmegaConf.structured(SweepsConf), loaded)
+    loaded.pop("diagnosis", None)  # thresholds come from this version, whatever the run recorded
+    try:
+        return OmegaConf.merge(OmegaConf.structured(SweepsConf), loaded)
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", None) or "?"
+        raise SweepsError(f"run {run_id}: its config.yaml does not fit this version of sweeps at '{key}' "
+                          f"({type(exc).__name__}); re-run it with this version to repair it") from exc
 
 
 def main(argv: list[str] | None = None) -> int:

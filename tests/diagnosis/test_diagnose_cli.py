@@ -4,10 +4,14 @@ tool, and a repair study that must prove its fix."""
 from __future__ import annotations
 
 import mlflow
+import pytest
+import yaml
 from mlflow import MlflowClient
 
 from sweeps.app import train
+from sweeps.diagnose import _run_config
 from sweeps.diagnose import main as diagnose_main
+from sweeps.errors import SweepsError
 from tests.conftest import compose_config, small_overrides
 
 QUIET = ["tracking.projection_points=0", "tracking.analysis=false", "tracking.confusion_every=0"]
@@ -64,9 +68,26 @@ def test_repair_study_accepts_a_fix_only_when_it_beats_seed_noise(tmp_path, tiny
     assert "Labels: **lr_too_low**" in out and "accepted fix: " in out and code == 0
     import optuna
 
-    study = optuna.load_study(study_name=f"repair-{broken.run_id[:8]}", storage=f"sqlite:///{runs}/optuna.db")
+    storage = f"sqlite:///{runs}/optuna.db"
+    [name] = [n for n in optuna.get_all_study_names(storage) if n.startswith(f"repair-{broken.run_id[:8]}-")]
+    study = optuna.load_study(study_name=name, storage=storage)
     assert any(t.user_attrs.get("accepted") for t in study.trials)
     client = MlflowClient(broken.tracking_uri)
     [parent] = [r for r in client.search_runs([broken.experiment_id]) if r.data.tags.get("sweeps.repair_of")]
     assert parent.data.tags["repair.accepted_fix"] in out
     assert {"repair.md", "repair_curves.png", "repair.json"} <= {a.path for a in client.list_artifacts(parent.info.run_id)}
+
+
+def test_a_run_recorded_by_another_version_of_sweeps(tmp_path, tiny_csv):
+    result = train(compose_config(small_overrides(tmp_path / "runs", tiny_csv) + QUIET + ["trainer.max_epochs=1"]))
+    client = MlflowClient(result.tracking_uri)
+    config = yaml.safe_load(open(client.download_artifacts(result.run_id, "config.yaml", str(tmp_path))))
+    # Thresholds renamed since the run was recorded: ignored, today's thresholds judge a repair.
+    config["diagnosis"]["noisy_val_acc_jitter"] = 0.02
+    client.log_text(result.run_id, yaml.safe_dump(config), "config.yaml")
+    assert _run_config(client, result.run_id).model.hidden_dims == config["model"]["hidden_dims"]
+    # A knob this version does not know: one clear error naming it.
+    config["model"]["old_knob"] = 1
+    client.log_text(result.run_id, yaml.safe_dump(config), "config.yaml")
+    with pytest.raises(SweepsError, match="model.old_knob"):
+        _run_config(client, result.run_id)

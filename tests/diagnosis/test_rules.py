@@ -34,7 +34,8 @@ CASES = {
     "exploding_gradients": healthy(2) + [{**_epoch(math.nan, math.nan, 0.5, 0.5), "diag/nonfinite": 12.0}],
     "vanishing_gradients": [_epoch(0.693, 0.693, 0.5, 0.5, grad=(1e-12, 0.3)) for _ in range(6)],
     "dying_relu": [_epoch(0.69, 0.69, 0.52, 0.5, dead=0.1 if i == 0 else 0.95) for i in range(8)],
-    "noisy_training": [_epoch(0.5 - 0.01 * i, 0.5, 0.75, 0.75 + (0.05 if i % 2 else -0.05)) for i in range(8)],
+    "noisy_training": [_epoch(0.5 - 0.01 * i, 0.5 + (0.03 if i % 2 else -0.03), 0.75, 0.75 + (0.05 if i % 2 else -0.05))
+                       for i in range(8)],
 }
 
 
@@ -54,6 +55,12 @@ def test_live_alarm_fires_the_epoch_gradients_vanish_and_not_on_healthy_runs():
     assert live_alarm(CASES["vanishing_gradients"][:2], CFG, 2).label == "vanishing_gradients"
     assert live_alarm(CASES["exploding_gradients"], CFG, 2).epoch == 3
     assert live_alarm(healthy(), CFG, 2) is None
+
+
+def test_a_steadily_climbing_curve_is_not_noisy():
+    # A monotone curve moves a lot between epochs without reversing: zigzag is zero.
+    climbing = [_epoch(1.6 - 0.1 * i, 1.6 - 0.1 * i, 0.2 + 0.05 * i, 0.2 + 0.05 * i) for i in range(12)]
+    assert "noisy_training" not in diagnose(climbing, CFG, 5).labels
 
 
 def test_fix_resolution_leaves_unknown_values_and_group_swaps_alone():

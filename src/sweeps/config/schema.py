@@ -278,7 +278,7 @@ class DiagnosisConf:
     # lr_too_low: median update/weight ratio below this, with the loss not rising.
     low_update_ratio: float = 1e-4
     # noisy_training: mean |change| of validation accuracy between consecutive epochs above this.
-    noisy_val_acc_jitter: float = 0.02
+    noisy_val_loss_zigzag: float = 0.03
     # Candidate fixes per label, each one string of Hydra overrides; "key=*f" multiplies the run's value.
     fixes: dict[str, list[str]] = field(default_factory=dict)
 

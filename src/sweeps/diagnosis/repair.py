@@ -14,6 +14,7 @@ validation accuracy) and every training run is an MLflow child of one repair par
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from dataclasses import dataclass, field
@@ -101,8 +102,13 @@ def repair(run_id: str, broken_config: DictConfig, diagnosis: Diagnosis, seeds: 
     for key in ("storage", "study_name", "number", "parent_run_id"):
         OmegaConf.update(base, f"optuna_trial.{key}", None)
     seed_list = [int(base.seed) + i for i in range(seeds)]
-    candidates = [(label, fix) for label in diagnosis.labels for fix in diagnosis.fixes.get(label, [])]
-    study_name = f"repair-{run_id[:8]}"
+    # A relative fix ("key=*f") whose key the run had no number for stays unresolved: skip it.
+    candidates = [(label, fix) for label in diagnosis.labels for fix in diagnosis.fixes.get(label, [])
+                  if "=*" not in fix]
+    # Named by the run and the candidate list: repairing again with other fixes (new thresholds,
+    # an edited fix list) starts its own study instead of clashing with the old one's choices.
+    digest = hashlib.sha1("\n".join(fix for _, fix in candidates).encode()).hexdigest()[:6]
+    study_name = f"repair-{run_id[:8]}-{digest}"
     with MlflowRun(base.tracking.uri, base.tracking.experiment, run_name=study_name,
                    tags={"sweeps.repair_of": run_id, "diagnosis.labels": diagnosis.tag_labels}) as parent:
         log.info("repair %s: broken config x %d seeds, then %d candidate fixes", run_id, seeds, len(candidates))
