@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 
 import optuna
-import pytest
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 from mlflow import MlflowClient

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 
-import pytest
 import torch
 
 from sweeps.training import load_checkpoint

@@ -267,6 +267,7 @@ class DiagnosisConf:
     # its minimum while train loss kept falling (SageMaker Debugger's overfit rule, relative form).
     overfit_gap: float = 0.1
     overfit_val_loss_rise: float = 0.15
+    overfit_train_drop: float = 0.1
     # underfitting: final train accuracy below chance + underfit_margin * (1 - chance) ...
     underfit_margin: float = 0.6
     # ... with the loss converged (last epochs changed it by less than this fraction).
@@ -274,7 +275,7 @@ class DiagnosisConf:
     # lr_too_high: median update/weight ratio above this (healthy is ~1e-3), or a first epoch
     # that overshot above the loss of guessing (ln K) and a tail never below this x ln K.
     high_update_ratio: float = 0.1
-    lr_high_loss_ratio: float = 0.95
+    lr_high_loss_ratio: float = 1.0
     # lr_too_low: median update/weight ratio below this, with the loss not rising.
     low_update_ratio: float = 1e-4
     # noisy_training: mean |change| of validation accuracy between consecutive epochs above this.

@@ -133,9 +133,10 @@ def overfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Findi
     val, train = series(history, "val/loss"), series(history, "train/loss")
     if len(val) >= 3 and all(math.isfinite(v) for v in val) and val[-1] > 0:
         best = min(range(len(val)), key=val.__getitem__)
-        # The rise must last to the end: one spike of a noisy run comes back down.
-        rise = val[-1] / val[best] - 1
-        if rise > cfg.overfit_val_loss_rise and train[-1] < train[best]:
+        # The rise must hold over the last two epochs (one spike of a noisy run comes back down)
+        # while the training loss really kept falling, not just wobbled lower.
+        rise = min(val[-2:]) / val[best] - 1
+        if rise > cfg.overfit_val_loss_rise and train[-1] < (1 - cfg.overfit_train_drop) * train[best]:
             first = next(e for e in range(best + 1, len(val)) if val[e] / val[best] - 1 > cfg.overfit_val_loss_rise)
             return Finding("overfitting", "val/loss rise over its minimum", first + 1, rise,
                            cfg.overfit_val_loss_rise, confidence(rise, cfg.overfit_val_loss_rise, above=True),
@@ -203,8 +204,9 @@ RULES = (
     # Huge steps saturate tanh/sigmoid units, and the first layer's gradient then vanishes too:
     # the step size is the cause to report, so lr_too_high comes before vanishing_gradients.
     (lr_too_high, ("exploding_gradients",)),
-    (vanishing_gradients, ("exploding_gradients", "lr_too_high")),
+    # Dead ReLUs pass no gradient back, so the first layer's gradient vanishes with them.
     (dying_relu, ("exploding_gradients",)),
+    (vanishing_gradients, ("exploding_gradients", "lr_too_high", "dying_relu")),
     (lr_too_low, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high")),
     (overfitting, ("exploding_gradients", "lr_too_high", "dying_relu")),
     (noisy_training, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "overfitting")),

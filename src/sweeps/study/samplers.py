@@ -64,7 +64,8 @@ def build_pruner(name: str, options: Mapping[str, Any]) -> optuna.pruners.BasePr
     try:
         return _NonFiniteFirst(_pruner(name, dict(options or {})))
     except TypeError as exc:
-        raise SearchSpaceError(f"hydra.sweeper.pruner.options do not fit pruner '{name}': {exc}") from exc
+        raise SearchSpaceError(f"hydra.sweeper.pruner.options do not fit pruner '{name}': {exc} (a preset's options "
+                               f"can be dropped with ~hydra.sweeper.pruner.options.<key>)") from exc
 
 
 def _pruner(name: str, kwargs: dict) -> optuna.pruners.BasePruner:
