@@ -114,9 +114,8 @@ def _pruned_trial(cfg: DictConfig, fit: FitResult) -> bool:
 
 
 def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, test,
-                 checkpoint_dir: Path) -> None:
+                 checkpoint_dir: Path, figures: bool) -> None:
     split = features.test
-    figures = not _pruned_trial(cfg, fit)
     log_prediction_analysis(run, features.class_names, split.labels, test.preds, test.probs,
                             test.metrics["confusion"], split.texts, split.doc_oov,
                             errors=cfg.tracking.analysis and figures, figures=figures)
@@ -205,13 +204,14 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         run.set_tags({"stop_reason": fit.stop_reason, "stopped_epoch": fit.stopped_epoch})
         if fit.stop_reason == "pruned":
             run.set_tags({"pruned": "true", "pruned_at_epoch": fit.stopped_epoch})
-        _log_results(run, cfg, features, fit, test, checkpoint_dir)
+        figures = not _pruned_trial(cfg, fit)
+        _log_results(run, cfg, features, fit, test, checkpoint_dir, figures)
         if cfg.diagnosis.enabled:
             record_diagnosis(run, fit.history, cfg.diagnosis, features.num_classes, flatten_config(resolved),
-                             run_name(cfg), figures=not _pruned_trial(cfg, fit))
+                             run_name(cfg), figures=figures)
         if representations is not None:
             representations.log_after()
-        if cfg.tracking.analysis and features.vocab is not None and not _pruned_trial(cfg, fit):
+        if cfg.tracking.analysis and features.vocab is not None and figures:
             log_attention_highlights(run, trainer.model, _tensor_split(features, "test"), test, features)
         return RunResult(run_id=run.run_id, experiment_id=run.experiment_id, metrics=final,
                          best_epoch=fit.best_epoch, stopped_epoch=fit.stopped_epoch, stop_reason=fit.stop_reason,

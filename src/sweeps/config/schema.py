@@ -264,7 +264,8 @@ class DiagnosisConf:
     # dying_relu: share of ReLU units that never fire, in any layer.
     dead_relu_fraction: float = 0.4
     # overfitting: train acc - val acc at the end above overfit_gap, or val loss this fraction above
-    # its minimum while train loss kept falling (SageMaker Debugger's overfit rule, relative form).
+    # its minimum over the last two epochs while train loss fell by more than overfit_train_drop
+    # (SageMaker Debugger's overfit rule, relative form).
     overfit_gap: float = 0.1
     overfit_val_loss_rise: float = 0.15
     overfit_train_drop: float = 0.1
@@ -278,7 +279,8 @@ class DiagnosisConf:
     lr_high_loss_ratio: float = 1.0
     # lr_too_low: median update/weight ratio below this, with the loss not rising.
     low_update_ratio: float = 1e-4
-    # noisy_training: mean |change| of validation accuracy between consecutive epochs above this.
+    # noisy_training: reversals of the validation loss in the second half of training (total
+    # variation minus net change, per epoch, over its mean) above this.
     noisy_val_loss_zigzag: float = 0.03
     # Candidate fixes per label, each one string of Hydra overrides; "key=*f" multiplies the run's value.
     fixes: dict[str, list[str]] = field(default_factory=dict)
