@@ -7,7 +7,7 @@ TPE seeds (a single seed's best value is partly luck: pruning changes what TPE s
 the means are printed too. The ``diagnosis`` row is the diagnosis-aware pruner (median + stop
 on a live alarm) of issue 7.
 
-    .venv/bin/python benchmarks/study_pruning.py [--trials 20] [--seeds 3] [--pruners none median hyperband]
+    .venv/bin/python benchmarks/study_pruning.py [--trials 30] [--seeds 2] [--pruners none median hyperband]
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ OPTIONS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--trials", type=int, default=30, help="trials per study (the preset has 30)")
     parser.add_argument("--seeds", type=int, default=1)
-    parser.add_argument("--pruners", nargs="+", default=["median", "hyperband", "diagnosis"], choices=list(OPTIONS))
+    parser.add_argument("--pruners", nargs="+", default=["successive_halving", "hyperband", "median", "diagnosis"], choices=list(OPTIONS))
     parser.add_argument("--cache", default=str(REPO / "runs"))
     args = parser.parse_args()
     rows = []  # (seed, pruner, seconds, best, pruned, alarms)
