@@ -140,23 +140,33 @@ def _print_scores(title: str, scores: dict) -> None:
         print(f"{label:>20} {p:9.2f} {r:9.2f} {f:9.2f}")
 
 
-def _key(data: str, preset: str, seed: int) -> str:
-    return f"{data}/{preset}/{seed}"
+def _key(case: dict) -> str:
+    return f"{case['data']}/{case['preset']}/{case['seed']}"
+
+
+def _load(path: Path) -> list[dict]:
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def _resume(out: Path, done: list[dict], todo: list, work, jobs: int, show) -> list[dict]:
+    """Run what is missing ``jobs`` at a time, saving after every result: an interrupted
+    benchmark continues from where it stopped."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for result in pool.map(work, todo):
+            done.append(result)
+            print(show(result), flush=True)
+            out.write_text(json.dumps(done))
+    return done
 
 
 def _run_grid(workdir: Path, out: Path, datasets: list[str], seeds: int, jobs: int) -> list[dict]:
-    cases = json.loads(out.read_text()) if out.exists() else []
-    done = {_key(c["data"], c["preset"], c["seed"]) for c in cases}
+    cases = _load(out)
+    done = {_key(c) for c in cases}
     todo = [(data, preset, seed, DATA_OVERRIDES.get((data, preset), []) + variations[seed % len(variations)])
             for data in datasets for preset, variations in STRENGTHS.items() for seed in range(seeds)
-            if _key(data, preset, seed) not in done]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for case in pool.map(lambda job: _run(workdir, *job), todo):
-            cases.append(case)
-            print(f"{case['data']:>16} {case['preset']:>20} seed {case['seed']}: {len(case['history'])} epochs",
-                  flush=True)
-            out.write_text(json.dumps(cases))  # after every run: an interrupted benchmark continues from here
-    return cases
+            if _key({"data": data, "preset": preset, "seed": seed}) not in done]
+    return _resume(out, cases, todo, lambda job: _run(workdir, *job), jobs,
+                   lambda c: f"{c['data']:>16} {c['preset']:>20} seed {c['seed']}: {len(c['history'])} epochs")
 
 
 def _repair(workdir: Path, case: dict, seeds: int) -> dict:
@@ -165,25 +175,19 @@ def _repair(workdir: Path, case: dict, seeds: int) -> dict:
             f"tracking_uri=sqlite:///{workdir}/mlflow.db", f"storage=sqlite:///{workdir}/optuna.db", "record=false"]
     done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=ONE_THREAD)
     if done.returncode not in (0, 3):
-        raise SystemExit(f"repair of {_key(case['data'], case['preset'], case['seed'])} failed:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"repair of {_key(case)} failed:\n{done.stderr[-2000:]}")
     accepted = next((line.split(":", 1)[1].strip() for line in done.stdout.splitlines()
                      if line.startswith("accepted fix:")), None)
-    return {"key": _key(case["data"], case["preset"], case["seed"]), "accepted": accepted,
-            "report": done.stdout.splitlines()[-8:]}
+    return {"key": _key(case), "accepted": accepted, "report": done.stdout.splitlines()[-8:]}
 
 
 def _run_repairs(workdir: Path, cases: list[dict], seeds: int, jobs: int) -> list[dict]:
     out = workdir / "repairs.json"
-    repairs = json.loads(out.read_text()) if out.exists() else []
+    repairs = _load(out)
     done = {r["key"] for r in repairs}
-    todo = [c for c in cases if c["seed"] == 0 and c["preset"] != "healthy"
-            and _key(c["data"], c["preset"], c["seed"]) not in done]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(lambda case: _repair(workdir, case, seeds), todo):
-            repairs.append(result)
-            print(f"repair {result['key']}: {result['accepted'] or 'no fix accepted'}", flush=True)
-            out.write_text(json.dumps(repairs))
-    return repairs
+    todo = [c for c in cases if c["seed"] == 0 and c["preset"] != "healthy" and _key(c) not in done]
+    return _resume(out, repairs, todo, lambda case: _repair(workdir, case, seeds), jobs,
+                   lambda r: f"repair {r['key']}: {r['accepted'] or 'no fix accepted'}")
 
 
 def main() -> None:
@@ -227,9 +231,8 @@ def main() -> None:
     for c in wrong:
         print(f"  {c['data']}/{c['preset']}/seed {c['seed']} {c['extra']}: {c['predicted']}")
     print(f"\ngoal macro-F1 >= 0.9: {'met' if ours['macro_f1'] >= 0.9 else 'NOT met'}")
-    if args.repair_seeds and not args.offline:
-        _run_repairs(workdir, cases, args.repair_seeds, args.jobs)
-    repairs = json.loads((workdir / "repairs.json").read_text()) if (workdir / "repairs.json").exists() else []
+    repairs = (_run_repairs(workdir, cases, args.repair_seeds, args.jobs) if args.repair_seeds and not args.offline
+               else _load(workdir / "repairs.json"))
     if repairs:
         success = [r for r in repairs if r["accepted"]]
         print(f"\nrepair studies: {len(success)}/{len(repairs)} accepted a fix "
