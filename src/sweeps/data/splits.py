@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from sweeps.data.sources import LabelledRows
 from sweeps.data.text import tokenize
@@ -38,6 +37,8 @@ class Splits:
 
 def split_indices(labels: np.ndarray, val_fraction: float, test_fraction: float,
                    seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from sklearn.model_selection import train_test_split  # sklearn loads only when rows are split
+
     index = np.arange(len(labels))
     try:
         rest, test = train_test_split(index, test_size=test_fraction, stratify=labels, random_state=seed)
@@ -55,6 +56,8 @@ def stratified_subset(index: np.ndarray, labels: np.ndarray, n: int, seed: int) 
     num_classes = len(np.unique(labels[index]))
     if n < num_classes:
         raise ConfigError("data.subset", f"{n} is fewer than the {num_classes} classes in the training split")
+    from sklearn.model_selection import train_test_split
+
     keep, _ = train_test_split(index, train_size=n, stratify=labels[index], random_state=seed)
     return np.sort(keep)
 

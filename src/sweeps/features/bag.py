@@ -12,10 +12,12 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sps
-from sklearn.feature_extraction.text import TfidfTransformer
+
+if TYPE_CHECKING:  # scipy/sklearn load only when a bag is built, not on every cached run
+    import scipy.sparse as sps
 
 
 @dataclass
@@ -58,6 +60,8 @@ def build_vocabulary(train_tokens: list[list[str]], min_count: int, ngrams: int,
 
 def count_matrix(docs: list[list[str]], vocab: BagVocabulary) -> sps.csr_matrix:
     """(N, rows) token counts; duplicates summed."""
+    import scipy.sparse as sps
+
     encoded = [vocab.encode(doc) for doc in docs]
     indptr = np.cumsum([0] + [len(e) for e in encoded])
     indices = np.fromiter((i for e in encoded for i in e), dtype=np.int64, count=int(indptr[-1]))
@@ -68,12 +72,16 @@ def count_matrix(docs: list[list[str]], vocab: BagVocabulary) -> sps.csr_matrix:
 
 def mean_weights(counts: sps.csr_matrix) -> sps.csr_matrix:
     """Each row's counts divided by its token total: the bag's sum becomes the mean of its vectors."""
+    import scipy.sparse as sps
+
     totals = np.asarray(counts.sum(axis=1)).ravel()
     return (sps.diags(1.0 / np.maximum(totals, 1.0)) @ counts).tocsr().astype(np.float32)
 
 
 def tfidf_weights(train: sps.csr_matrix, *others: sps.csr_matrix) -> list[sps.csr_matrix]:
     """Sublinear TF times IDF fitted on the training split, rows L2-normalised (sklearn's TF-IDF)."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     transformer = TfidfTransformer(sublinear_tf=True).fit(train)
     return [transformer.transform(m).tocsr().astype(np.float32) for m in (train, *others)]
 

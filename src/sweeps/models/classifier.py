@@ -45,6 +45,11 @@ def init_linear(layer: nn.Linear, scheme: str, activation: str, std: float = 0.0
     nn.init.zeros_(layer.bias)
 
 
+def dropout_layer(p: float) -> nn.Module:
+    """Identity for p = 0: nn.Dropout(0) still dispatches a dropout op on every step."""
+    return nn.Dropout(p) if p > 0 else nn.Identity()
+
+
 class HiddenBlock(nn.Module):
     """linear -> (norm) -> activation -> dropout, with an optional skip when widths match."""
 
@@ -54,7 +59,7 @@ class HiddenBlock(nn.Module):
         self.linear = nn.Linear(d_in, d_out)
         self.norm = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}.get(norm, lambda _: nn.Identity())(d_out)
         self.activation = _ACTIVATIONS[activation]()
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = dropout_layer(dropout)
         self.residual = residual and d_in == d_out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -74,7 +79,7 @@ class TextClassifier(nn.Module):
                  pooler: nn.Module | None = None, input_dropout: float = 0.0, init_std: float = 0.01) -> None:
         super().__init__()
         self.pooler = pooler
-        self.input_dropout = nn.Dropout(input_dropout)
+        self.input_dropout = dropout_layer(input_dropout)
         widths = [input_dim, *hidden_dims]
         self.blocks = nn.ModuleList(
             HiddenBlock(a, b, activation, dropout, norm, residual) for a, b in zip(widths[:-1], widths[1:]))
