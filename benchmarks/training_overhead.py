@@ -60,7 +60,8 @@ def main() -> None:
     trainer = build_trainer(cfg, features)
     seed_everything(0)
     model = build_model(cfg, features.input_dim, features.num_classes)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.optimizer.lr)
+    # fused like sweeps' own Adam (sweeps.training.optim): this compares loops, not optimizer kernels
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.optimizer.lr, fused=True)
     generator = torch.Generator().manual_seed(0)
 
     ours, theirs = [], []

@@ -42,7 +42,8 @@ class OptunaSweeperConf:
     direction: Any = "maximize"
     # Metric(s) the job returns that the study optimizes, e.g. best/val/acc or [best/val/acc, time/train_s].
     objective: Any = "best/val/acc"
-    # Metric reported every epoch for pruning; null = the objective without its "best/" prefix.
+    # Metric reported every epoch for pruning; null = the objective. "best/val/acc" reports the best
+    # val/acc so far (what the objective would be if the trial stopped there), "val/acc" that epoch's.
     report_metric: Optional[str] = None
     sampler: SamplerConf = field(default_factory=SamplerConf)
     pruner: PrunerConf = field(default_factory=PrunerConf)

@@ -292,7 +292,7 @@ class OptunaTrialConf:
     storage: Optional[str] = None
     study_name: Optional[str] = None
     number: Optional[int] = None
-    # Metric reported to the trial after each epoch (for pruning).
+    # Metric reported to the trial after each epoch (for pruning); best/<m> = the best <m> so far.
     report_metric: str = "val/acc"
     # The study's MLflow parent run; this run becomes its child.
     parent_run_id: Optional[str] = None

@@ -60,7 +60,8 @@ class SweepSettings:
     grace_period: float = 60.0
 
     def per_epoch_metric(self) -> str:
-        return self.report_metric or self.objective[0].removeprefix("best/")
+        """The objective itself by default: ``best/val/acc`` reports the best val/acc so far."""
+        return self.report_metric or self.objective[0]
 
 
 def default_study_name(space: SearchSpace, settings: SweepSettings) -> str:

@@ -50,7 +50,13 @@ class Heartbeat:
 
 
 class TrialReporter:
-    """Trainer callback: reports ``metric`` per epoch to the trial and stops training when pruned."""
+    """Trainer callback: reports ``metric`` per epoch to the trial and stops training when pruned.
+
+    ``best/<metric>`` reports the best ``<metric>`` so far (in the study's direction): what a
+    ``best/...`` objective would be if the trial stopped at this epoch, since a run keeps its best
+    epoch's weights. The pruner then compares trials on the number the study optimizes, not on
+    one noisy epoch, and a pruned trial's last value ranks it among complete ones for the sampler.
+    """
 
     def __init__(self, storage_url: str, study_name: str, trial_number: int, metric: str) -> None:
         self.storage = open_storage(storage_url)
@@ -60,8 +66,10 @@ class TrialReporter:
                                        pruner=build_pruner(spec["name"], spec["options"]))
         self.trial_id = self.storage.get_trial_id_from_study_id_trial_number(study_id, trial_number)
         self.trial = optuna.trial.Trial(self.study, self.trial_id)
-        self.metric = metric
+        self.running_best = metric.startswith("best/")
+        self.metric = metric.removeprefix("best/")
         self.multi_objective = len(self.study.directions) > 1
+        self.best = math.nan
 
     def on_run_start(self, run_id: str) -> None:
         """Store the MLflow run id on the trial, so each can be found from the other."""
@@ -71,12 +79,20 @@ class TrialReporter:
     def on_epoch_end(self, report: EpochReport) -> None:
         if self.multi_objective:
             return  # Optuna cannot prune multi-objective trials
-        value = report.metrics.get(self.metric, float("nan"))
+        value = report.metrics.get(self.metric, math.nan)
         if not math.isfinite(report.metrics.get("train/loss", 0.0)):
-            value = float("nan")
+            value = math.nan  # diverged: always pruned
+        elif self.running_best:
+            value = self._running_best(value)
         self.trial.report(value, report.epoch)
         if report.alarm_label:
             # Read by the diagnosis pruner through the storage, like every other trial state.
             self.trial.set_user_attr(ALARM_ATTR, report.alarm_label)
         if self.trial.should_prune():
             raise StopTraining("pruned")
+
+    def _running_best(self, value: float) -> float:
+        if math.isfinite(value):
+            better = max if self.study.direction == optuna.study.StudyDirection.MAXIMIZE else min
+            self.best = value if math.isnan(self.best) else better(self.best, value)
+        return self.best
