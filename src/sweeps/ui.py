@@ -43,14 +43,16 @@ def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def _stop(procs: list[subprocess.Popen]) -> None:
+def _stop(procs: list[subprocess.Popen], grace: float = 10.0) -> None:
     """Each server runs in its own process group (uvicorn workers, MLflow's job consumers): stop
-    the whole group, politely first, then for certain."""
+    the whole group, politely first, then for certain. One shared grace period, so stopping
+    both never takes longer than stopping the slower one."""
     for proc in procs:
         _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + grace
     for proc in procs:
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             pass
         _signal_group(proc, signal.SIGKILL)  # stragglers that ignored SIGTERM
