@@ -10,14 +10,13 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import optuna
 import pytest
 
 from tests.conftest import REPO, mlflow_runs, run_cli, small_overrides
-from tests.test_ui import _read_urls
+from tests.test_ui import _read_urls, start_ui
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = REPO / "runs" / "test-artifacts" / "browser"
@@ -55,8 +54,7 @@ def test_study_runs_and_confusion_matrix_are_visible_in_the_uis(tmp_path, tiny_c
     assert done.returncode == 0, done.stderr[-2000:]
     children = [r for r in mlflow_runs(f"sqlite:///{runs}/mlflow.db") if r.data.tags.get("mlflow.parentRunId")]
     study_id = optuna.get_all_study_summaries(f"sqlite:///{runs}/optuna.db")[0]._study_id
-    ui = subprocess.Popen([sys.executable, "-m", "sweeps.ui", "--runs-dir", str(runs)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True)
+    ui = start_ui(runs)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
         urls = _read_urls(ui)

@@ -12,6 +12,16 @@ import urllib.request
 import pytest
 
 
+def start_ui(runs) -> subprocess.Popen:
+    """``sweeps.ui`` as a terminal user runs it. A job started in the background by a
+    non-interactive shell (``cmd &``, as CI harnesses do) inherits SIGINT *ignored*, and Python
+    then never turns Ctrl-C into KeyboardInterrupt; restore the default so the test presses a
+    real Ctrl-C."""
+    return subprocess.Popen([sys.executable, "-m", "sweeps.ui", "--runs-dir", str(runs)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
 def _read_urls(proc: subprocess.Popen, timeout: float = 150) -> dict[str, str]:
     urls, deadline = {}, time.monotonic() + timeout
     while time.monotonic() < deadline and len(urls) < 2:
@@ -26,8 +36,7 @@ def _read_urls(proc: subprocess.Popen, timeout: float = 150) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_ui_serves_mlflow_and_the_dashboard_and_stops_on_ctrl_c(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "sweeps.ui", "--runs-dir", str(tmp_path / "runs")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_ui(tmp_path / "runs")
     try:
         urls = _read_urls(proc)
         assert set(urls) == {"MLflow UI", "Optuna dashboard"}, proc.stderr.read() if proc.poll() is not None else urls
