@@ -68,7 +68,9 @@ class TrialReporter:
         self.trial = optuna.trial.Trial(self.study, self.trial_id)
         self.running_best = metric.startswith("best/")
         self.metric = metric.removeprefix("best/")
-        self.multi_objective = len(self.study.directions) > 1
+        directions = self.study.directions  # a storage read: once per trial, not every epoch
+        self.multi_objective = len(directions) > 1
+        self.better = max if directions[0] == optuna.study.StudyDirection.MAXIMIZE else min
         self.best = math.nan
 
     def on_run_start(self, run_id: str) -> None:
@@ -93,6 +95,5 @@ class TrialReporter:
 
     def _running_best(self, value: float) -> float:
         if math.isfinite(value):
-            better = max if self.study.direction == optuna.study.StudyDirection.MAXIMIZE else min
-            self.best = value if math.isnan(self.best) else better(self.best, value)
+            self.best = value if math.isnan(self.best) else self.better(self.best, value)
         return self.best
