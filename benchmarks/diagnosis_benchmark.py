@@ -11,6 +11,16 @@ preset's pathology gone.
 
     .venv/bin/python benchmarks/diagnosis_benchmark.py [--seeds 3] [--data imdb bbc_news] [--jobs 2] [--repair-seeds 2]
 
+False alarms on real studies (issue 20): `--studies DIR [DIR ...]` reads every study trial from
+the MLflow stores under those runs dirs (any `python -m sweeps -m ...` run there), saves their
+histories to `<workdir>/studies.json`, and prints each trial's labels next to its accuracy; goal:
+at most 1 non-healthy label among trials within 2 points of their study's best. With `--offline`
+the saved histories are re-scored without MLflow or training. `--extra` also runs EXTRA_CASES
+(issue 20's overfitting case and its variants, plain configs with a known pathology).
+
+    .venv/bin/python benchmarks/diagnosis_benchmark.py --studies /tmp/me/runs --workdir /tmp/me/bench
+    .venv/bin/python benchmarks/diagnosis_benchmark.py --studies --offline --workdir /tmp/me/bench
+
 Everything lives in --workdir (its own MLflow/Optuna dbs, features cache shared with runs/): runs
 already recorded there are not re-run, so an interrupted benchmark continues, and `--offline`
 re-diagnoses the saved histories without training (for re-tuning thresholds).
@@ -32,9 +42,11 @@ from _common import REPO
 from mlflow import MlflowClient
 
 from sweeps.config import compose_config
+from sweeps.diagnosis import label_counts
 from sweeps.diagnosis.diagnoser import diagnose
+from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.findings import LABELS
-from sweeps.diagnosis.mlflow_history import run_history
+from sweeps.diagnosis.mlflow_history import run_data_metrics, run_history
 from sweeps.diagnosis.rules import dying_relu, exploding_gradients, vanishing_gradients
 
 # Per seed, one strength variation of each preset: the benchmark is not one fixed config per label.
@@ -73,6 +85,22 @@ STRENGTHS = {
                        ["data.batch_size=6"], ["optimizer.lr=0.015"], ["data.batch_size=4", "optimizer.lr=0.005"],
                        ["optimizer.lr=0.02", "model.hidden_dims=[256]"], ["data.batch_size=5"], ["optimizer.lr=0.012"]],
 }
+# Plain configs (no preset) with a known pathology, scored like the presets. Issue 20's case: 300
+# IMDB reviews, GloVe 50d, MLP [512,512], no dropout, Adam 3e-3, 80 epochs; then other sizes,
+# widths and optimizers. Chosen before any was run.
+_OVERFIT = ["embeddings=glove50", "model.dropout=0.0", "trainer.early_stopping.patience=0"]
+EXTRA_CASES = {
+    "overfitting": {
+        "issue20": [*_OVERFIT, "data.subset=300", "model.hidden_dims=[512,512]", "optimizer=adam",
+                    "optimizer.lr=0.003", "trainer.max_epochs=80"],
+        "n1000": [*_OVERFIT, "data.subset=1000", "model.hidden_dims=[512,512]", "optimizer=adam",
+                  "optimizer.lr=0.003", "trainer.max_epochs=60"],
+        "wide_adamw": [*_OVERFIT, "data.subset=500", "model.hidden_dims=[1024]", "optimizer=adamw",
+                       "optimizer.lr=0.002", "optimizer.weight_decay=0.0", "trainer.max_epochs=60"],
+        "deep_momentum": [*_OVERFIT, "data.subset=300", "model.hidden_dims=[512,512,512]", "optimizer=momentum",
+                          "optimizer.lr=0.05", "trainer.max_epochs=80"],
+    },
+}
 # The control must be healthy on each data set. On BBC News the default Word2Vec, trained on 1.5k
 # documents, gives weak inputs on which about half the ReLUs die: the diagnoser's dying_relu is
 # right there, so BBC's healthy control uses the pretrained GloVe vectors instead.
@@ -83,8 +111,10 @@ ALARMING = ("exploding_gradients", "vanishing_gradients")
 ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-def _run(runs: Path, data: str, preset: str, seed: int, extra: list[str]) -> dict:
-    args = [sys.executable, "-m", "sweeps", f"+pathology={preset}", f"data={data}", f"seed={seed}",
+def _run(runs: Path, data: str, preset: str, seed: int, extra: list[str], plain: bool = False) -> dict:
+    """One real training run of a preset (or, ``plain``, of the overrides alone), read back from MLflow."""
+    base = [] if plain else [f"+pathology={preset}"]
+    args = [sys.executable, "-m", "sweeps", *base, f"data={data}", f"seed={seed}",
             f"paths.runs_dir={runs}", "tracking.experiment=diagnosis-benchmark", "tracking.analysis=false",
             "tracking.projection_points=0", "tracking.confusion_every=0", "tracking.log_embeddings=false", *extra]
     done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env=ONE_THREAD)
@@ -95,12 +125,14 @@ def _run(runs: Path, data: str, preset: str, seed: int, extra: list[str]) -> dic
     run = client.get_run(run_id)
     return {"preset": preset, "data": data, "seed": seed, "extra": extra, "run_id": run_id,
             "max_epochs": int(run.data.params["trainer.max_epochs"]), "history": run_history(client, run_id),
-            "num_classes": int(run.data.metrics.get("data/num_classes", 2)), "params": dict(run.data.params)}
+            "num_classes": int(run.data.metrics.get("data/num_classes", 2)), "params": dict(run.data.params),
+            "data_metrics": run_data_metrics(client, run_id), "best_val_acc": run.data.metrics.get("best/val/acc")}
 
 
 def _baseline(history: list[dict], cfg, num_classes: int) -> list[str]:
     """AUTOTRAINER-style: gradient thresholds alone (exploding, vanishing, dying ReLU)."""
-    found = [rule(history, cfg, num_classes) for rule in (exploding_gradients, vanishing_gradients, dying_relu)]
+    facts = RunFacts(num_classes=num_classes)
+    found = [rule(history, cfg, facts) for rule in (exploding_gradients, vanishing_gradients, dying_relu)]
     return sorted({f.label for f in found if f is not None}) or ["healthy"]
 
 
@@ -141,7 +173,11 @@ def _print_scores(title: str, scores: dict) -> None:
 
 
 def _key(case: dict) -> str:
-    return f"{case['data']}/{case['preset']}/{case['seed']}"
+    return f"{case['data']}/{case['preset']}/{case['seed']}" + (f"/{case['variant']}" if case.get("variant") else "")
+
+
+def _facts(case: dict, **extra) -> RunFacts:
+    return RunFacts(num_classes=case["num_classes"], data=case.get("data_metrics", {}), **extra)
 
 
 def _load(path: Path) -> list[dict]:
@@ -167,6 +203,84 @@ def _run_grid(workdir: Path, out: Path, datasets: list[str], seeds: int, jobs: i
             if _key({"data": data, "preset": preset, "seed": seed}) not in done]
     return _resume(out, cases, todo, lambda job: _run(workdir, *job), jobs,
                    lambda c: f"{c['data']:>16} {c['preset']:>20} seed {c['seed']}: {len(c['history'])} epochs")
+
+
+def _run_extra(workdir: Path, out: Path, data: str, jobs: int) -> list[dict]:
+    cases = _load(out)
+    done = {_key(c) for c in cases}
+    todo = [(label, name, overrides) for label, variants in EXTRA_CASES.items()
+            for name, overrides in variants.items()
+            if _key({"data": data, "preset": label, "seed": 0, "variant": name}) not in done]
+
+    def work(job):
+        label, name, overrides = job
+        return {**_run(workdir, data, label, 0, overrides, plain=True), "variant": name}
+
+    return _resume(out, cases, todo, work, jobs, lambda c: f"{c['data']:>16} {c['preset']:>20} {c['variant']}: "
+                   f"{len(c['history'])} epochs, best val {c['best_val_acc']:.3f}")
+
+
+def _export_studies(runs_dirs: list[str]) -> list[dict]:
+    """Every finished study trial under these runs dirs: its history, data metrics, accuracies and
+    the labels recorded when it ran (tags), grouped by study name."""
+    trials = []
+    for runs in runs_dirs:
+        client = MlflowClient(f"sqlite:///{Path(runs).resolve()}/mlflow.db")
+        for experiment in client.search_experiments():
+            for run in client.search_runs([experiment.experiment_id], "attributes.status = 'FINISHED'"):
+                tags, metrics = run.data.tags, run.data.metrics
+                if "optuna.study_name" not in tags or "best/val/acc" not in metrics:
+                    continue
+                trials.append({"study": tags["optuna.study_name"], "run_id": run.info.run_id,
+                               "trial": int(run.data.params.get("optuna_trial.number", -1)),
+                               "pruned": tags.get("pruned") == "true", "val_acc": metrics["best/val/acc"],
+                               "test_acc": metrics.get("test/acc"), "recorded": tags.get("diagnosis.labels", "?"),
+                               "num_classes": int(metrics.get("data/num_classes", 2)),
+                               "params": dict(run.data.params), "data_metrics": run_data_metrics(client, run.info.run_id),
+                               "history": run_history(client, run.info.run_id)})
+    return sorted(trials, key=lambda t: (t["study"], t["trial"]))
+
+
+def _searched(trials: list[dict]) -> list[str]:
+    keys = {k for t in trials for k in t["params"]}
+    return sorted(k for k in keys if len({t["params"].get(k) for t in trials}) > 1 and not k.startswith("optuna_trial."))
+
+
+def _false_alarms(trials: list[dict], cfg) -> None:
+    """Labels per trial next to accuracy; non-healthy labels among trials within 2 points of their
+    study's best, as recorded when the trials ran and as today's rules read them (at run end, and
+    with the study's best as reference, as `python -m sweeps.diagnose` reads a trial)."""
+    near = {"recorded": 0, "now": 0, "vs_best": 0}
+    near_trials = 0
+    for study in sorted({t["study"] for t in trials}):
+        rows = [t for t in trials if t["study"] == study]
+        best = max(t["val_acc"] for t in rows)
+        keys = _searched(rows)
+        print(f"\n== study {study}: {len(rows)} trials, best val acc {best:.4f}")
+        print(f"{'#':>3} {'state':>8} {'val':>6} {'test':>6} {'gap':>5}  {'labels (today)':<28} {'observations':<22} "
+              f"{'vs best':<22} {'recorded at run time':<28} params")
+        for t in rows:
+            now = diagnose(t["history"], cfg, t["num_classes"], t["params"], facts=_facts(t))
+            others = [r["val_acc"] for r in rows if r is not t]
+            ref = diagnose(t["history"], cfg, t["num_classes"], t["params"],
+                           facts=_facts(t, reference_acc=max(others) if others else None, reference="the study's best"))
+            t["labels"], t["observations"] = now.tag_labels, now.tag_observations
+            gap = best - t["val_acc"]
+            if gap <= 0.02:
+                near_trials += 1
+                near["recorded"] += t["recorded"] != "healthy"
+                near["now"] += now.tag_labels != "healthy"
+                near["vs_best"] += ref.tag_labels != "healthy"
+            test = f"{t['test_acc']:.4f}" if t["test_acc"] is not None else "-"
+            params = " ".join(f"{k.split('.')[-1]}={t['params'].get(k)}" for k in keys)
+            print(f"{t['trial']:>3} {'pruned' if t['pruned'] else 'complete':>8} {t['val_acc']:.4f} {test:>6} "
+                  f"{100 * gap:5.1f}  {now.tag_labels:<28} {now.tag_observations:<22} {ref.tag_labels:<22} "
+                  f"{t['recorded']:<28} {params}")
+        print(f"   labels today: {label_counts(t['labels'] for t in rows)}; observations: "
+              f"{label_counts(t['observations'] for t in rows)}")
+    print(f"\nnon-healthy labels among the {near_trials} trials within 2 points of their study's best "
+          f"(goal <= 1): recorded at run time {near['recorded']}, today's rules {near['now']}, "
+          f"today's rules with the study's best as reference {near['vs_best']}")
 
 
 def _repair(workdir: Path, case: dict, seeds: int) -> dict:
@@ -199,23 +313,35 @@ def main() -> None:
     parser.add_argument("--workdir", default=str(REPO / "runs" / "diagnosis-benchmark"))
     parser.add_argument("--offline", action="store_true", help="re-diagnose the saved histories only")
     parser.add_argument("--report-seeds", type=int, nargs="+", help="score only these seeds (default: all run)")
+    parser.add_argument("--studies", nargs="*", help="runs dirs holding studies: the false-alarm table only")
+    parser.add_argument("--extra", action="store_true", help="also run EXTRA_CASES (issue 20's overfitting case...)")
     args = parser.parse_args()
     workdir = Path(args.workdir).resolve()
+    cfg = compose_config([]).diagnosis
+    if args.studies is not None:
+        saved = workdir / "studies.json"
+        if not args.offline:
+            workdir.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(_export_studies(args.studies)))
+        _false_alarms(json.loads(saved.read_text()), cfg)
+        return
     out = workdir / "cases.json"
     if args.offline:
-        cases = json.loads(out.read_text())
+        cases = _load(out) + _load(workdir / "extra.json")
     else:
         workdir.mkdir(parents=True, exist_ok=True)
         cache = workdir / "cache"
         if not cache.exists():
             cache.symlink_to(REPO / "runs" / "cache")
         cases = _run_grid(workdir, out, args.data, args.seeds, args.jobs)
+        if args.extra:
+            cases = cases + _run_extra(workdir, workdir / "extra.json", args.data[0], args.jobs)
     if args.report_seeds is not None:
         cases = [c for c in cases if c["seed"] in args.report_seeds]
-    cfg = compose_config([]).diagnosis
     for case in cases:
-        diagnosis = diagnose(case["history"], cfg, case["num_classes"], case["params"])
+        diagnosis = diagnose(case["history"], cfg, case["num_classes"], case["params"], facts=_facts(case))
         case["predicted"], case["findings"] = diagnosis.labels, diagnosis.findings
+        case["observed"] = diagnosis.tag_observations
     ours = _score(cases, lambda c: c["predicted"])
     baseline = _score(cases, lambda c: _baseline(c["history"], cfg, c["num_classes"]))
     _print_scores(f"sweeps diagnoser, {len(cases)} runs", ours)
@@ -229,7 +355,11 @@ def main() -> None:
     wrong = [c for c in cases if c["predicted"] != [c["preset"]]]
     print(f"\nmisdiagnosed ({len(wrong)}):")
     for c in wrong:
-        print(f"  {c['data']}/{c['preset']}/seed {c['seed']} {c['extra']}: {c['predicted']}")
+        print(f"  {_key(c)} {c['extra']}: {c['predicted']} (observations: {c['observed']})")
+    for c in cases:
+        if c.get("variant"):
+            print(f"extra case {_key(c)}: {c['predicted']} (headline {c['predicted'][0]}, best val "
+                  f"{c.get('best_val_acc') or float('nan'):.3f}, observations: {c['observed']})")
     print(f"\ngoal macro-F1 >= 0.9: {'met' if ours['macro_f1'] >= 0.9 else 'NOT met'}")
     repairs = (_run_repairs(workdir, cases, args.repair_seeds, args.jobs) if args.repair_seeds and not args.offline
                else _load(workdir / "repairs.json"))

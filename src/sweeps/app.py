@@ -19,6 +19,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import validate_config
+from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.live import LiveDiagnosis
 from sweeps.diagnosis.recording import record_diagnosis
 from sweeps.errors import ConfigError
@@ -207,8 +208,11 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         figures = not _pruned_trial(cfg, fit)
         _log_results(run, cfg, features, fit, test, checkpoint_dir, figures)
         if cfg.diagnosis.enabled:
+            # The step-0 data metrics (input checks among them) let the diagnoser blame the inputs.
+            data_metrics = {k: v for k, v in _data_summary(features).items() if k.startswith("data/")}
             record_diagnosis(run, fit.history, cfg.diagnosis, features.num_classes, flatten_config(resolved),
-                             run_name(cfg), figures=figures)
+                             run_name(cfg), figures=figures,
+                             facts=RunFacts(num_classes=features.num_classes, data=data_metrics))
         if representations is not None:
             representations.log_after()
         if cfg.tracking.analysis and features.vocab is not None and figures:

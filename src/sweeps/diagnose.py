@@ -59,9 +59,11 @@ def run(args: DiagnoseArgs) -> int:
     from mlflow.exceptions import MlflowException
 
     from sweeps.config import compose_config
-    from sweeps.diagnosis.diagnoser import diagnose, markdown
-    from sweeps.diagnosis.mlflow_history import run_history
+    from sweeps.diagnosis.diagnoser import diagnose
+    from sweeps.diagnosis.facts import RunFacts
+    from sweeps.diagnosis.mlflow_history import run_data_metrics, run_history, study_reference
     from sweeps.diagnosis.recording import record_diagnosis
+    from sweeps.diagnosis.report import markdown
     from sweeps.tracking.mlflow_run import MlflowRun
 
     thresholds = compose_config([f"diagnosis.{k}={v}" for k, v in args.diagnosis.items()]).diagnosis
@@ -74,11 +76,15 @@ def run(args: DiagnoseArgs) -> int:
     num_classes = args.num_classes or int(found.data.metrics.get("data/num_classes", 2))
     params = dict(found.data.params)
     name = found.info.run_name or args.run_id
+    # A study trial is compared with the study's best; the best itself keeps what made it best.
+    reference, keep = study_reference(client, args.run_id)
+    facts = RunFacts(num_classes=num_classes, data=run_data_metrics(client, args.run_id), reference_acc=reference,
+                     reference="the study's best trial" if reference is not None else "", keep=keep)
     if args.record:
         target = MlflowRun.attach(args.tracking_uri, args.run_id)
-        diagnosis = record_diagnosis(target, history, thresholds, num_classes, params, name)
+        diagnosis = record_diagnosis(target, history, thresholds, num_classes, params, name, facts=facts)
     else:
-        diagnosis = diagnose(history, thresholds, num_classes, params)
+        diagnosis = diagnose(history, thresholds, num_classes, params, facts=facts)
     print(markdown(diagnosis, name, len(history)))
     if not args.repair:
         return 0
@@ -108,6 +114,7 @@ def _run_config(client, run_id: str):
     with tempfile.TemporaryDirectory() as tmp:
         loaded = OmegaConf.load(client.download_artifacts(run_id, "config.yaml", tmp))
     loaded.pop("diagnosis", None)  # thresholds come from this version, whatever the run recorded
+    loaded.pop("optuna_trial", None)  # recorded before trials reached jobs through the sweeper itself
     try:
         return OmegaConf.merge(OmegaConf.structured(SweepsConf), loaded)
     except OmegaConfBaseException as exc:

@@ -46,8 +46,9 @@ def test_each_pathology_gets_exactly_its_label(label):
 
 def test_findings_carry_evidence_confidence_and_fixes():
     diagnosis = diagnose(CASES["lr_too_high"], CFG, 2, {"optimizer.lr": "0.3"})
-    [finding] = diagnosis.findings
-    assert "update_ratio" in finding.signal and 0.5 <= finding.confidence <= 1.0
+    [finding] = diagnosis.roots
+    assert finding.signal == "train/loss vs chance" and 0.5 <= finding.confidence <= 1.0
+    assert finding.harm  # a label always says how the run is harmed
     assert diagnosis.first_fix() == "optimizer.lr=0.003"  # "*0.01" resolved against the run's lr
 
 

@@ -282,6 +282,18 @@ class DiagnosisConf:
     # noisy_training: reversals of the validation loss in the second half of training (total
     # variation minus net change, per epoch, over its mean) above this.
     noisy_val_loss_zigzag: float = 0.03
+    # ... costing accuracy: the second half's mean val acc this far below the best epoch's.
+    noisy_acc_cost: float = 0.02
+    # Harm (a label needs it; without it a rule's finding is an observation): best validation
+    # accuracy within this share of the way from chance to perfect (binary: <= 0.6) ...
+    harm_chance_margin: float = 0.2
+    # ... or this far below a reference on the same data (the study's best, a linear baseline).
+    harm_reference_gap: float = 0.05
+    # uninformative_inputs (step-0 data/inputs_* metrics): frequent words' mean pairwise cosine at
+    # or above this, pooled features' relative spread at or below this, or this share of empty docs.
+    inputs_max_vector_cosine: float = 0.9
+    inputs_min_feature_std: float = 0.02
+    inputs_max_empty_docs: float = 0.5
     # Candidate fixes per label, each one string of Hydra overrides; "key=*f" multiplies the run's value.
     fixes: dict[str, list[str]] = field(default_factory=dict)
 

@@ -1,0 +1,5 @@
+"""Why a run trains badly: instrumentation, rules, the report, repair studies, the pruner."""
+
+from sweeps.diagnosis.counts import label_counts
+
+__all__ = ["label_counts"]

@@ -1,4 +1,6 @@
-"""Apply the rules to a history; resolve the suggested fixes against the run's own config."""
+"""Apply the rules to a history: labels (harm shown) ordered by cause, observations (no harm),
+consequences marked, fixes resolved against the run's config and filtered so none undoes what
+made the run the best of its study."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from typing import Mapping
 
 from omegaconf import DictConfig
 
-from sweeps.diagnosis.findings import Diagnosis, Finding
+from sweeps.diagnosis.facts import RunFacts
+from sweeps.diagnosis.findings import CAUSES, EXPLAINED_BY, Diagnosis, Finding
 from sweeps.diagnosis.rules import LIVE_RULES, RULES
 
 
@@ -24,44 +27,51 @@ def resolve_fix(fix: str, run_params: Mapping[str, str] | None) -> str:
     return " ".join(parts)
 
 
+def touches(fix: str, keys: tuple[str, ...]) -> bool:
+    """Whether a fix sets one of ``keys`` or a group above one (``optimizer=adam`` resets ``optimizer.lr``)."""
+    for override in fix.split():
+        key = override.partition("=")[0]
+        if any(key == k or k.startswith(f"{key}.") for k in keys):
+            return True
+    return False
+
+
+def _explained(found: list[Finding]) -> dict[str, str]:
+    """consequence label -> the earliest-ordered label found that explains it."""
+    labels = {f.label for f in found}
+    explained = {}
+    for finding in found:
+        roots = [r for r in EXPLAINED_BY[finding.label] if r in labels]
+        if roots:
+            explained[finding.label] = min(roots, key=CAUSES.index)
+    return explained
+
+
 def diagnose(history: list[dict[str, float]], cfg: DictConfig, num_classes: int = 2,
-             run_params: Mapping[str, str] | None = None) -> Diagnosis:
-    """Every rule over the whole history, in order, suppressing labels explained by earlier ones."""
-    findings: list[Finding] = []
-    for rule, suppressed_by in RULES:
-        if any(f.label in suppressed_by for f in findings):
-            continue
-        found = rule(history, cfg, num_classes)
-        if found is not None:
-            findings.append(found)
-    fixes = {f.label: [resolve_fix(fix, run_params) for fix in (cfg.fixes or {}).get(f.label, [])] for f in findings}
-    return Diagnosis(findings, fixes)
+             run_params: Mapping[str, str] | None = None, *, facts: RunFacts | None = None) -> Diagnosis:
+    """Every rule over the whole history. ``facts`` adds what the curves do not say (the run's
+    data metrics, a reference accuracy, the keys that made it its study's best); its
+    ``num_classes`` wins over the positional one."""
+    facts = facts or RunFacts(num_classes=num_classes)
+    found = [f for f in (rule(history, cfg, facts) for rule in RULES) if f is not None]
+    harmful = sorted((f for f in found if f.harm), key=lambda f: CAUSES.index(f.label))
+    observations = [f for f in found if not f.harm]
+    fixes, withheld = {}, {}
+    for finding in harmful:
+        candidates = [resolve_fix(fix, run_params) for fix in (cfg.fixes or {}).get(finding.label, [])]
+        if run_params:  # "key=*f" left unresolved: the run has no value to scale (data.subset=None)
+            candidates = [c for c in candidates if "=*" not in c]
+        fixes[finding.label] = [c for c in candidates if not touches(c, facts.keep)]
+        withheld[finding.label] = [c for c in candidates if touches(c, facts.keep)]
+    return Diagnosis(harmful, fixes, observations, _explained(harmful), {k: v for k, v in withheld.items() if v})
 
 
 def live_alarm(history: list[dict[str, float]], cfg: DictConfig, num_classes: int = 2) -> Finding | None:
-    """The alarming rules only, on the epochs seen so far: cheap enough to run after every epoch."""
+    """The alarming rules only, on the epochs seen so far: cheap enough to run after every epoch.
+    Only a finding with harm is an alarm: the diagnosis pruner never stops a trial on an observation."""
+    facts = RunFacts(num_classes=num_classes)
     for rule in LIVE_RULES:
-        found = rule(history, cfg, num_classes)
-        if found is not None:
+        found = rule(history, cfg, facts)
+        if found is not None and found.harm:
             return found
     return None
-
-
-def markdown(diagnosis: Diagnosis, run_name: str, epochs: int) -> str:
-    """diagnosis.md: what was found, the evidence, and what to try, in plain words."""
-    lines = [f"# Diagnosis of {run_name}", "", f"Labels: **{diagnosis.tag_labels}** ({epochs} epochs read).", ""]
-    if not diagnosis.findings:
-        lines += ["No rule fired: losses fall together, gradients and updates are in healthy ranges, "
-                  "units are alive. Nothing to fix."]
-        return "\n".join(lines) + "\n"
-    for finding in diagnosis.findings:
-        lines += [f"## {finding.label} (confidence {finding.confidence:.2f})", "",
-                  f"- Evidence: {finding.evidence()}",
-                  f"- First seen: epoch {finding.epoch}"]
-        fixes = diagnosis.fixes.get(finding.label) or []
-        if fixes:
-            lines.append("- Fixes to try (Hydra overrides; `python -m sweeps.diagnose run_id=... repair=true` "
-                         "tries them and keeps the one that measurably helps):")
-            lines += [f"  - `{fix}`" for fix in fixes]
-        lines.append("")
-    return "\n".join(lines)

@@ -6,8 +6,10 @@ from typing import Mapping
 
 from omegaconf import DictConfig
 
-from sweeps.diagnosis.diagnoser import diagnose, markdown
+from sweeps.diagnosis.diagnoser import diagnose
+from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.findings import Diagnosis
+from sweeps.diagnosis.report import markdown
 from sweeps.diagnosis.signals import layers_with, series
 from sweeps.tracking.mlflow_run import MlflowRun
 from sweeps.tracking.plots import plt
@@ -36,9 +38,14 @@ def gradient_flow_figure(history: list[dict[str, float]]):
 
 
 def record_diagnosis(run: MlflowRun, history: list[dict[str, float]], cfg: DictConfig, num_classes: int,
-                     run_params: Mapping[str, str] | None, run_name: str, figures: bool = True) -> Diagnosis:
-    diagnosis = diagnose(history, cfg, num_classes, run_params)
-    run.set_tags({"diagnosis.labels": diagnosis.tag_labels, "diagnosis.fix": diagnosis.first_fix() or "-"})
+                     run_params: Mapping[str, str] | None, run_name: str, figures: bool = True, *,
+                     facts: RunFacts | None = None) -> Diagnosis:
+    """Diagnose and record: tags ``diagnosis.labels`` (cause order), ``diagnosis.fix``,
+    ``diagnosis.observations``, and diagnosis.md. ``facts`` carries the run's step-0 ``data/*``
+    metrics and any reference (see RunFacts)."""
+    diagnosis = diagnose(history, cfg, num_classes, run_params, facts=facts or RunFacts(num_classes=num_classes))
+    run.set_tags({"diagnosis.labels": diagnosis.tag_labels, "diagnosis.fix": diagnosis.first_fix() or "-",
+                  "diagnosis.observations": diagnosis.tag_observations})
     run.log_text(markdown(diagnosis, run_name, len(history)), "diagnosis.md")
     if figures and layers_with(history, "grad_norm"):
         run.log_figure(gradient_flow_figure(history), "diagnosis/gradient_flow.png")

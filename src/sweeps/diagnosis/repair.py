@@ -72,7 +72,8 @@ def _measure(config: DictConfig, label: str, fix: str, seeds: list[int], parent_
              name: str) -> CandidateResult:
     from mlflow import MlflowClient
 
-    from sweeps.diagnosis.mlflow_history import run_history
+    from sweeps.diagnosis.facts import RunFacts
+    from sweeps.diagnosis.mlflow_history import run_data_metrics, run_history
 
     result = CandidateResult(label, fix, [], [])
     client = MlflowClient(config.tracking.uri)
@@ -80,7 +81,8 @@ def _measure(config: DictConfig, label: str, fix: str, seeds: list[int], parent_
         run = _train(config, seed, parent_run_id, name)
         history = run_history(client, run.run_id)
         result.val_acc.append(run.metrics["best/val/acc"])
-        result.labels.append(diagnose(history, config.diagnosis, num_classes).labels)
+        facts = RunFacts(num_classes=num_classes, data=run_data_metrics(client, run.run_id))
+        result.labels.append(diagnose(history, config.diagnosis, num_classes, facts=facts).labels)
         result.histories.append(history)
     return result
 

@@ -1,5 +1,11 @@
 """The diagnosis rules: each reads the per-epoch history and returns a Finding or None.
 
+A Finding carries ``harm``: evidence that the run is worse than it should be. Rules that read the
+curves (divergence, a widening gap with rising validation loss, a plateau at a poor accuracy, a
+zigzag) carry their own harm; rules that read an internal statistic (dead units, update/weight
+ratio, gradient norms, input statistics) borrow it from ``sweeps.diagnosis.harm`` and return an
+observation (``harm=None``) when there is none.
+
 Sources the thresholds (``conf/diagnosis/default.yaml``) follow:
 - exploding / vanishing gradients and dying ReLU: AUTOTRAINER (Zhang et al., ICSE 2021) checks
   gradient norms against absolute thresholds, the first-to-last layer gradient ratio, and the
@@ -9,7 +15,11 @@ Sources the thresholds (``conf/diagnosis/default.yaml``) follow:
 - learning rate: the update/weight ratio heuristic (about 1e-3 per step is healthy: CS231n,
   Karpathy's "A Recipe for Training Neural Networks"), and a loss that never beats chance.
 - underfitting and noisy training: curve-shape heuristics (plateau at a poor accuracy; validation
-  accuracy zigzagging between epochs).
+  loss reversing between epochs).
+- uninformative inputs: issue 19's measurements (Word2Vec on small corpora: every frequent word's
+  neighbour at cosine 1.00, dead fraction 0.87, a coin-flip model); the thresholds sit far from
+  both that collapse and the values of the shipped, working inputs (README, "Diagnosis").
+- harm (``harm_chance_margin``, ``harm_reference_gap``): see ``sweeps.diagnosis.harm``.
 Each rule is a plain function so a test can feed it a history and check its verdict.
 """
 
@@ -20,45 +30,79 @@ from statistics import mean
 
 from omegaconf import DictConfig
 
+from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.findings import Finding, confidence
+from sweeps.diagnosis.harm import loss_drop, performance_harm
 from sweeps.diagnosis.signals import finite, first_nonfinite_epoch, layers_with, median_or_nan, series
 
+# step-0 data metric -> (config threshold, True when degenerate above it, what it means)
+INPUT_CHECKS = {
+    "data/inputs_vector_cosine": ("inputs_max_vector_cosine", True,
+                                  "the frequent words' vectors point the same way: the embeddings collapsed"),
+    "data/inputs_feature_std": ("inputs_min_feature_std", False,
+                                "the pooled features barely vary between documents: every document looks alike"),
+    "data/inputs_empty_docs": ("inputs_max_empty_docs", True,
+                               "most training documents have no in-vocabulary token: their features are empty"),
+}
 
-def exploding_gradients(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
-    epoch = first_nonfinite_epoch(history)
-    if epoch is not None:
-        return Finding("exploding_gradients", "train/loss or diag/nonfinite", epoch, float("nan"), 0.0, 1.0,
-                       "the loss or the gradients became NaN/inf: the run diverged")
-    for layer in layers_with(history, "grad_norm"):
-        norms = series(history, f"diag/grad_norm/{layer}")
-        for epoch, norm in enumerate(norms, start=1):
-            if norm > cfg.exploding_grad_norm:
-                return Finding("exploding_gradients", f"diag/grad_norm/{layer}", epoch, norm, cfg.exploding_grad_norm,
-                               confidence(norm, cfg.exploding_grad_norm, above=True),
-                               "gradient norm far above what a well-scaled network produces")
-            # Growth counts only once the norm is large in absolute terms: dead units reviving can
-            # multiply a 1e-5 norm a thousandfold without anything exploding.
-            floor = cfg.exploding_grad_norm / cfg.exploding_growth
-            if epoch > 1 and norms[epoch - 2] > 0 and norm > floor and norm / norms[epoch - 2] > cfg.exploding_growth:
-                growth = norm / norms[epoch - 2]
-                return Finding("exploding_gradients", f"diag/grad_norm/{layer} growth", epoch, growth,
-                               cfg.exploding_growth, confidence(growth, cfg.exploding_growth, above=True),
-                               "gradient norm multiplied from one epoch to the next")
+
+def uninformative_inputs(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
+    """Degenerate inputs (issue 19's step-0 metrics; absent on older runs: no finding)."""
+    for key, (threshold_key, above, meaning) in INPUT_CHECKS.items():
+        value, threshold = facts.data.get(key), cfg[threshold_key]
+        if value is None or not math.isfinite(value):
+            continue
+        if (value >= threshold) if above else (value <= threshold):
+            return Finding("uninformative_inputs", key, 0, value, threshold,
+                           confidence(max(value, 1e-12), threshold, above=above), meaning,
+                           harm=performance_harm(history, cfg, facts))
     return None
 
 
-def _loss_drop(history: list[dict]) -> float:
-    losses = finite(series(history, "train/loss"))
-    if len(losses) < 2 or losses[0] <= 0:
-        return float("nan")
-    return (losses[0] - min(losses[1:])) / losses[0]
+def _loss_at_least_guessing(history: list[dict], facts: RunFacts, start: int) -> bool:
+    """Training loss at or above ln K (guessing) at some epoch from ``start`` on."""
+    guess = math.log(max(facts.num_classes, 2))
+    return any(not (loss < guess) for loss in series(history, "train/loss")[start - 1:])
 
 
-def vanishing_gradients(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+def exploding_gradients(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
+    epoch = first_nonfinite_epoch(history)
+    if epoch is not None:
+        return Finding("exploding_gradients", "train/loss or diag/nonfinite", epoch, float("nan"), 0.0, 1.0,
+                       "the loss or the gradients became NaN/inf: the run diverged",
+                       harm=f"the run diverged at epoch {epoch}")
+    for layer in layers_with(history, "grad_norm"):
+        norms = series(history, f"diag/grad_norm/{layer}")
+        for epoch, norm in enumerate(norms, start=1):
+            found = None
+            if norm > cfg.exploding_grad_norm:
+                found = Finding("exploding_gradients", f"diag/grad_norm/{layer}", epoch, norm, cfg.exploding_grad_norm,
+                                confidence(norm, cfg.exploding_grad_norm, above=True),
+                                "gradient norm far above what a well-scaled network produces")
+            # Growth counts only once the norm is large in absolute terms: dead units reviving can
+            # multiply a 1e-5 norm a thousandfold without anything exploding.
+            floor = cfg.exploding_grad_norm / cfg.exploding_growth
+            if found is None and epoch > 1 and norms[epoch - 2] > 0 and norm > floor \
+                    and norm / norms[epoch - 2] > cfg.exploding_growth:
+                growth = norm / norms[epoch - 2]
+                found = Finding("exploding_gradients", f"diag/grad_norm/{layer} growth", epoch, growth,
+                                cfg.exploding_growth, confidence(growth, cfg.exploding_growth, above=True),
+                                "gradient norm multiplied from one epoch to the next")
+            if found is not None:
+                # Large gradients alone are a statistic; a loss no better than guessing is the harm.
+                if _loss_at_least_guessing(history, facts, epoch):
+                    found.harm = f"the training loss is no better than guessing (ln {facts.num_classes}) from epoch {epoch}"
+                else:
+                    found.harm = performance_harm(history, cfg, facts)
+                return found
+    return None
+
+
+def vanishing_gradients(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     layers = layers_with(history, "grad_norm")
     if len(layers) < 2 or len(history) < 2:
         return None
-    drop = _loss_drop(history)
+    drop = loss_drop(history)
     if not drop < cfg.stalled_loss_drop:
         return None
     first, head = series(history, f"diag/grad_norm/{layers[0]}"), series(history, "diag/grad_norm/head")
@@ -67,12 +111,12 @@ def vanishing_gradients(history: list[dict], cfg: DictConfig, num_classes: int) 
             ratio = g_first / g_head
             return Finding("vanishing_gradients", f"diag/grad_norm/{layers[0]} / diag/grad_norm/head", epoch, ratio,
                            cfg.vanishing_ratio, confidence(max(ratio, 1e-12), cfg.vanishing_ratio, above=False),
-                           f"the first layer gets a tiny fraction of the head's gradient and the loss fell only "
-                           f"{100 * drop:.1f}%")
+                           "the first layer gets a tiny fraction of the head's gradient",
+                           harm=f"the training loss fell only {100 * drop:.1f}% (a stall)")
     return None
 
 
-def dying_relu(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+def dying_relu(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     worst_layer, worst, worst_epoch = None, 0.0, 0
     for layer in layers_with(history, "dead_frac"):
         values = series(history, f"diag/dead_frac/{layer}")
@@ -88,7 +132,8 @@ def dying_relu(history: list[dict], cfg: DictConfig, num_classes: int) -> Findin
         return None
     return Finding("dying_relu", f"diag/dead_frac/{worst_layer}", worst_epoch, worst, cfg.dead_relu_fraction,
                    confidence(worst, cfg.dead_relu_fraction, above=True),
-                   "most ReLU units of this layer stopped firing for every input during training and no longer learn")
+                   "most ReLU units of this layer stopped firing for every input during training",
+                   harm=performance_harm(history, cfg, facts))
 
 
 def _max_median_update_ratio(history: list[dict]) -> tuple[str, float]:
@@ -100,24 +145,26 @@ def _max_median_update_ratio(history: list[dict]) -> tuple[str, float]:
     return best
 
 
-def lr_too_high(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
-    layer, ratio = _max_median_update_ratio(history)
-    if math.isfinite(ratio) and ratio > cfg.high_update_ratio:
-        return Finding("lr_too_high", f"median diag/update_ratio/{layer}", 1, ratio, cfg.high_update_ratio,
-                       confidence(ratio, cfg.high_update_ratio, above=True),
-                       "each step changes the weights by a large fraction of their size")
+def lr_too_high(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     losses = finite(series(history, "train/loss"))
-    chance_loss = math.log(max(num_classes, 2))
+    chance_loss = math.log(max(facts.num_classes, 2))
     if len(losses) >= 3 and losses[0] > chance_loss * 1.2:
         tail = mean(losses[-3:])
         if tail >= cfg.lr_high_loss_ratio * chance_loss:
             return Finding("lr_too_high", "train/loss vs chance", 1, tail / chance_loss, cfg.lr_high_loss_ratio,
                            confidence(tail / chance_loss, cfg.lr_high_loss_ratio, above=True),
-                           "the first epoch overshot above the loss of guessing, and training never beat guessing")
+                           "the first epoch overshot above the loss of guessing",
+                           harm="training never beat guessing")
+    layer, ratio = _max_median_update_ratio(history)
+    if math.isfinite(ratio) and ratio > cfg.high_update_ratio:
+        return Finding("lr_too_high", f"median diag/update_ratio/{layer}", 1, ratio, cfg.high_update_ratio,
+                       confidence(ratio, cfg.high_update_ratio, above=True),
+                       "each step changes the weights by a large fraction of their size",
+                       harm=performance_harm(history, cfg, facts))
     return None
 
 
-def lr_too_low(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     layer, ratio = _max_median_update_ratio(history)
     losses = finite(series(history, "train/loss"))
     if not (math.isfinite(ratio) and ratio < cfg.low_update_ratio) or len(losses) < 3:
@@ -126,10 +173,13 @@ def lr_too_low(history: list[dict], cfg: DictConfig, num_classes: int) -> Findin
         return None  # a rising loss with tiny steps is something else
     return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
                    confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
-                   "the weights barely move each step, so the loss can only creep down: more lr would help")
+                   "the weights barely move each step, so the loss can only creep down: more lr would help",
+                   harm=performance_harm(history, cfg, facts))
 
 
-def overfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
+    """The curves alone: validation loss rising while training loss keeps falling, or a train/val
+    accuracy gap. Both are harm in themselves, at any dataset size and whatever else fires."""
     val, train = series(history, "val/loss"), series(history, "train/loss")
     if len(val) >= 3 and all(math.isfinite(v) for v in val) and val[-1] > 0:
         best = min(range(len(val)), key=val.__getitem__)
@@ -141,7 +191,8 @@ def overfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Findi
             return Finding("overfitting", "val/loss rise over its minimum", first + 1, rise,
                            cfg.overfit_val_loss_rise, confidence(rise, cfg.overfit_val_loss_rise, above=True),
                            f"validation loss bottomed out at epoch {best + 1} and rose while training loss "
-                           f"kept falling")
+                           f"kept falling",
+                           harm=f"validation loss {100 * rise:.0f}% above its minimum at the end")
     train_acc, val_acc = series(history, "train/acc"), series(history, "val/acc")
     if train_acc and val_acc:
         gaps = [t - v for t, v in zip(train_acc, val_acc)]
@@ -149,22 +200,22 @@ def overfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Findi
         if gaps[-1] > cfg.overfit_gap and above:
             return Finding("overfitting", "train/acc - val/acc", above[0], gaps[-1], cfg.overfit_gap,
                            confidence(gaps[-1], cfg.overfit_gap, above=True),
-                           "the model fits the training data far better than data it has not seen")
+                           "the model fits the training data far better than data it has not seen",
+                           harm=f"a {100 * gaps[-1]:.0f}-point train/validation accuracy gap")
     return None
 
 
-def underfitting(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+def underfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     train_acc, losses = series(history, "train/acc"), finite(series(history, "train/loss"))
     if len(train_acc) < 3 or len(losses) < 3:
         return None
-    chance = 1.0 / max(num_classes, 2)
-    ceiling = chance + cfg.underfit_margin * (1 - chance)
+    ceiling = facts.chance + cfg.underfit_margin * (1 - facts.chance)
     change = abs(losses[-3] - losses[-1]) / max(losses[-3], 1e-12)
     if train_acc[-1] < ceiling and change < cfg.plateau_change:
         return Finding("underfitting", "final train/acc", len(train_acc), train_acc[-1], ceiling,
                        confidence(ceiling, max(train_acc[-1], 1e-6), above=True),
-                       f"training accuracy levelled off at {train_acc[-1]:.3f} (loss changed "
-                       f"{100 * change:.1f}% over the last 3 epochs): the model cannot fit even the training data")
+                       f"training accuracy levelled off (loss changed {100 * change:.1f}% over the last 3 epochs)",
+                       harm=f"the model cannot fit even the training data (train accuracy {train_acc[-1]:.3f})")
     return None
 
 
@@ -177,7 +228,7 @@ def zigzag(values: list[float]) -> float:
     return (total - abs(values[-1] - values[0])) / (len(values) - 1)
 
 
-def noisy_training(history: list[dict], cfg: DictConfig, num_classes: int) -> Finding | None:
+def noisy_training(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     val_loss = series(history, "val/loss")
     if len(val_loss) < 4 or not all(math.isfinite(v) for v in val_loss):
         return None
@@ -193,24 +244,24 @@ def noisy_training(history: list[dict], cfg: DictConfig, num_classes: int) -> Fi
     return Finding("noisy_training", "val/loss zigzag / its mean (second half)", start + 2, relative,
                    cfg.noisy_val_loss_zigzag, confidence(relative, cfg.noisy_val_loss_zigzag, above=True),
                    "validation loss goes up and down from epoch to epoch instead of settling: steps follow "
-                   "batch noise")
+                   "batch noise", harm=_noise_cost(history, cfg, start, relative))
 
 
-# Evaluated in this order; a label later in the list is suppressed when one it names was found,
-# because the earlier pathology explains the same symptoms (a stalled loss from vanishing
-# gradients is not "underfitting").
-RULES = (
-    (exploding_gradients, ()),
-    # Huge steps saturate tanh/sigmoid units, and the first layer's gradient then vanishes too:
-    # the step size is the cause to report, so lr_too_high comes before vanishing_gradients.
-    (lr_too_high, ("exploding_gradients",)),
-    # Dead ReLUs pass no gradient back, so the first layer's gradient vanishes with them.
-    (dying_relu, ("exploding_gradients",)),
-    (vanishing_gradients, ("exploding_gradients", "lr_too_high", "dying_relu")),
-    (lr_too_low, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high")),
-    (overfitting, ("exploding_gradients", "lr_too_high", "dying_relu")),
-    (noisy_training, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "overfitting")),
-    (underfitting, ("exploding_gradients", "vanishing_gradients", "dying_relu", "lr_too_high", "lr_too_low",
-                    "noisy_training")),
-)
+def _noise_cost(history: list[dict], cfg: DictConfig, start: int, relative: float) -> str | None:
+    """The harm of a zigzag: the settled epochs' mean validation accuracy well below the best
+    epoch's (the noise costs accuracy, not just smoothness). A wobble of a few tenths of a point
+    at a run's ceiling costs nothing. Runs without accuracies: the zigzag itself."""
+    val_acc = finite(series(history, "val/acc"))
+    if not val_acc:
+        return f"validation loss reverses by {100 * relative:.1f}% of its level per epoch"
+    cost = max(val_acc) - mean(val_acc[start:] or val_acc)
+    if cost > cfg.noisy_acc_cost:
+        return f"the settled epochs average {100 * cost:.1f} points below the best epoch's validation accuracy"
+    return None
+
+
+# Every rule runs on every history; the diagnoser orders the findings by cause
+# (findings.CAUSES) and marks the ones an earlier cause explains (findings.EXPLAINED_BY).
+RULES = (uninformative_inputs, exploding_gradients, lr_too_high, lr_too_low, noisy_training, overfitting,
+         underfitting, vanishing_gradients, dying_relu)
 LIVE_RULES = (exploding_gradients, vanishing_gradients)

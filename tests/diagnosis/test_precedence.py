@@ -1,0 +1,117 @@
+"""Harm before alarm and one headline cause, on hand-made histories (no MLflow, milliseconds)."""
+
+from __future__ import annotations
+
+import math
+
+from sweeps.config import compose_config
+from sweeps.diagnosis import label_counts
+from sweeps.diagnosis.diagnoser import diagnose, live_alarm
+from sweeps.diagnosis.facts import RunFacts
+from sweeps.diagnosis.report import markdown
+from tests.diagnosis.test_rules import CASES, _epoch, healthy
+
+CFG = compose_config([]).diagnosis
+COLLAPSED = {"data/inputs_vector_cosine": 0.998, "data/inputs_feature_std": 0.004, "data/inputs_empty_docs": 0.0}
+SOUND = {"data/inputs_vector_cosine": 0.31, "data/inputs_feature_std": 0.4, "data/inputs_empty_docs": 0.01}
+
+
+def with_dead(history, dead=0.6):
+    return [{**h, "diag/dead_frac/layer1": 0.1 if i == 0 else dead} for i, h in enumerate(history)]
+
+
+def issue_overfitting(epochs=80):
+    """Issue 20's case: 300 reviews, [512,512], Adam 3e-3: train 0.51 -> 0.93 acc, train loss
+    0.92 -> 0.17, val loss 0.56 at epoch 20 rising to 0.88, val acc stuck at 0.69-0.73, 60% dead."""
+    rows = []
+    for i in range(epochs):
+        t = i / (epochs - 1)
+        val_loss = 0.7 - 0.14 * min(i, 19) / 19 if i < 20 else 0.56 + 0.32 * (i - 19) / (epochs - 20)
+        rows.append(_epoch(0.92 - 0.75 * t, val_loss, 0.51 + 0.42 * t, 0.69 + 0.04 * (i % 2), dead=0.6))
+    return with_dead(rows)
+
+
+def test_a_good_run_with_many_dead_units_stays_healthy_with_the_observation_recorded():
+    diagnosis = diagnose(with_dead(healthy()), CFG, 2)
+    assert diagnosis.labels == ["healthy"]  # no harm: val acc 0.77, loss falling
+    assert [o.label for o in diagnosis.observations] == ["dying_relu"]
+    assert diagnosis.tag_observations == "dying_relu" and diagnosis.first_fix() == ""  # an observation has no fix
+    assert "Observations" in markdown(diagnosis, "run", 10)
+
+
+def test_dead_units_become_a_label_when_the_run_is_below_its_reference():
+    facts = RunFacts(reference_acc=0.85, reference="the study's best trial")
+    diagnosis = diagnose(with_dead(healthy()), CFG, facts=facts)
+    assert diagnosis.labels == ["dying_relu"]
+    assert "study's best" in diagnosis.findings[0].harm  # the harm names the reference
+
+
+def test_overfitting_wins_over_dying_relu_in_the_issue_case():
+    diagnosis = diagnose(issue_overfitting(), CFG, 2)
+    assert diagnosis.labels[0] == "overfitting"
+    # Dead units in a run that is not near chance: an observation, not a second label.
+    assert diagnosis.labels == ["overfitting"] and "dying_relu" in diagnosis.tag_observations
+
+
+def test_overfitting_is_read_from_the_curves_at_any_length():
+    for epochs in (12, 30, 80):
+        assert diagnose(issue_overfitting(epochs), CFG, 2).labels[0] == "overfitting", epochs
+
+
+def test_uninformative_inputs_win_over_the_dead_units_and_flat_loss_they_cause():
+    diagnosis = diagnose(CASES["dying_relu"], CFG, facts=RunFacts(data=COLLAPSED))
+    assert diagnosis.labels == ["uninformative_inputs"]
+    assert diagnosis.explained["dying_relu"] == "uninformative_inputs"  # reported as following from it
+    assert diagnosis.first_fix() == "embeddings=glove50"  # a data/embeddings fix, not an lr cut
+    report = markdown(diagnosis, "run", 8)
+    assert report.index("uninformative_inputs") < report.index("Follows from it: **dying_relu**")
+
+
+def test_degenerate_inputs_in_a_run_that_learns_are_an_observation():
+    diagnosis = diagnose(healthy(), CFG, facts=RunFacts(data=COLLAPSED))
+    assert diagnosis.labels == ["healthy"] and diagnosis.tag_observations == "uninformative_inputs"
+
+
+def test_absent_or_sound_data_metrics_change_nothing():
+    for data in ({}, SOUND, {"data/inputs_vector_cosine": math.nan}, {"data/train_size": 300.0}):
+        for label, history in CASES.items():
+            assert diagnose(history, CFG, facts=RunFacts(data=data)).labels == [label], (data, label)
+
+
+def test_labels_are_ordered_by_cause_and_the_lr_explains_dead_units():
+    # A harmed run (val near chance) with huge steps and dead units: the lr is the headline.
+    history = [_epoch(0.69, 0.69, 0.52, 0.5, ratio=(0.3, 0.2), dead=0.1 if i == 0 else 0.9) for i in range(8)]
+    diagnosis = diagnose(history, CFG, 2)
+    assert diagnosis.labels == ["lr_too_high"] and diagnosis.explained["dying_relu"] == "lr_too_high"
+    # Overfitting curves on top of a harmed run: both labels, the cause order decides which leads.
+    harmed = [{**h, "val/acc": 0.55} for h in issue_overfitting(30)]
+    assert diagnose(harmed, CFG, 2).labels == ["overfitting", "dying_relu"]
+
+
+def test_no_fix_undoes_the_setting_that_made_a_run_its_studys_best():
+    params = {"optimizer.lr": "0.003", "model.dropout": "0.0"}
+    facts = RunFacts(keep=("optimizer.lr",))
+    diagnosis = diagnose(issue_overfitting(), CFG, 2, params, facts=facts)
+    fixes = diagnosis.fixes["overfitting"]
+    assert fixes and all("optimizer.lr" not in fix for fix in fixes)
+    assert any("optimizer.lr" in fix for fix in diagnosis.withheld["overfitting"])  # said, not silently dropped
+    # A group swap resets the kept key too.
+    assert diagnose(CASES["lr_too_low"], CFG, 2, facts=RunFacts(keep=("optimizer.lr",))).fixes["lr_too_low"] == []
+
+
+def test_the_live_alarm_never_fires_on_an_observation():
+    # Gradient norms past the exploding threshold while the loss falls well below guessing.
+    loud = [{**h, "diag/grad_norm/layer1": 500.0} for h in healthy()]
+    assert diagnose(loud, CFG, 2).labels == ["healthy"]
+    assert live_alarm(loud, CFG, 2) is None
+    # The same norms in a run whose loss is no better than guessing: an alarm.
+    broken = [{**h, "diag/grad_norm/layer1": 500.0, "train/loss": 0.9} for h in healthy(3)]
+    assert live_alarm(broken, CFG, 2).label == "exploding_gradients"
+
+
+def test_label_counts_for_a_study_summary():
+    tags = [{"diagnosis.labels": "healthy", "diagnosis.observations": "dying_relu"},
+            {"diagnosis.labels": "overfitting,dying_relu"}, {"diagnosis.labels": "healthy"}, {}]
+    assert label_counts(tags) == {"healthy": 2, "dying_relu": 1, "overfitting": 1}
+    assert label_counts(tags, tag="diagnosis.observations") == {"dying_relu": 1}
+    assert label_counts(["overfitting", "healthy", "overfitting"]) == {"overfitting": 2, "healthy": 1}
