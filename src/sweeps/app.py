@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import validate_config
 from sweeps.diagnosis.facts import RunFacts
+from sweeps.data.sources import dropped_rows
 from sweeps.diagnosis.live import LiveDiagnosis
 from sweeps.diagnosis.recording import record_diagnosis
 from sweeps.errors import ConfigError
@@ -29,6 +30,7 @@ from sweeps.models.classifier import count_parameters
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
 from sweeps.tracking.analysis_artifacts import log_prediction_analysis
 from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
+from sweeps.tracking.optional_steps import optional_step
 from sweeps.tracking.plots import curves_figure
 from sweeps.tracking.representations import RepresentationLogger, log_attention_highlights
 from sweeps.tracking.run_setup import RunResult, open_run, run_name
@@ -37,7 +39,7 @@ from sweeps.training.bags import BagSplit
 from sweeps.training.optim import build_model_optimizer
 from sweeps.training.checkpoint import load_model_state
 from sweeps.training.faults import faults_from_env
-from sweeps.training.resume import load_resume_state
+from sweeps.training.resume import changed_on_resume, load_resume_state
 from sweeps.utils.seeding import seed_everything
 
 log = logging.getLogger("sweeps")
@@ -116,20 +118,23 @@ def _pruned_trial(cfg: DictConfig, fit: FitResult) -> bool:
 
 def _log_results(run: MlflowRun, cfg: DictConfig, features: Features, fit: FitResult, test,
                  checkpoint_dir: Path, figures: bool) -> None:
+    """What the run needs to be reused first (config, checkpoints, vectors), then the optional
+    analysis, each step of which is skipped with a recorded reason rather than fail the run."""
+    run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+    for name in ("best.pt", "last.pt"):
+        if (checkpoint_dir / name).is_file():
+            run.log_artifact(checkpoint_dir / name, "checkpoints")
+    if features.neighbours:
+        run.log_text(features.neighbours + "\n", "embeddings/neighbours.txt")
+    if cfg.tracking.log_embeddings and not _in_study(cfg) and features.vectors_file and Path(features.vectors_file).is_file():
+        run.log_artifact(Path(features.vectors_file), "embeddings")
     split = features.test
     log_prediction_analysis(run, features.class_names, split.labels, test.preds, test.probs,
                             test.metrics["confusion"], split.texts, split.doc_oov,
                             errors=cfg.tracking.analysis and figures, figures=figures)
     if figures:
-        run.log_figure(curves_figure(fit.history, fit.best_epoch), "training_curves.png")
-    if features.neighbours:
-        run.log_text(features.neighbours + "\n", "embeddings/neighbours.txt")
-    if cfg.tracking.log_embeddings and not _in_study(cfg) and features.vectors_file and Path(features.vectors_file).is_file():
-        run.log_artifact(Path(features.vectors_file), "embeddings")
-    run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
-    for name in ("best.pt", "last.pt"):
-        if (checkpoint_dir / name).is_file():
-            run.log_artifact(checkpoint_dir / name, "checkpoints")
+        with optional_step(run, "training_curves"):
+            run.log_figure(curves_figure(fit.history, fit.best_epoch), "training_curves.png")
 
 
 def _final_metrics(fit: FitResult, test) -> dict[str, float]:
@@ -190,9 +195,14 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
             run.log_params(flatten_config(resolved))
             run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
             run.set_tags({"device": device, "torch": torch.__version__, "python": platform.python_version()})
+            dropped = dropped_rows(cfg, runs_dir / "cache" / "hf")
+            if dropped is not None:
+                run.log_metrics({"data/dropped_rows": dropped["total"]}, step=0)
         else:
             trainer.load_state_dict(resume_state)
-            run.set_tags({"resumed_from": str(resume_path), "resumed_at_epoch": trainer.epoch})
+            # MLflow params are immutable: what the resume changed is recorded as resumed.<key> tags.
+            changed = {f"resumed.{k}": v for k, v in changed_on_resume(resume_state, resolved).items()}
+            run.set_tags({"resumed_from": str(resume_path), "resumed_at_epoch": trainer.epoch, **changed})
             log.info("resuming run %s after epoch %d", run.run_id, trainer.epoch)
 
         fit = trainer.fit(_tensor_split(features, "train"), _tensor_split(features, "val"))
@@ -216,7 +226,8 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         if representations is not None:
             representations.log_after()
         if cfg.tracking.analysis and features.vocab is not None and figures:
-            log_attention_highlights(run, trainer.model, _tensor_split(features, "test"), test, features)
+            with optional_step(run, "attention_html"):
+                log_attention_highlights(run, trainer.model, _tensor_split(features, "test"), test, features)
         return RunResult(run_id=run.run_id, experiment_id=run.experiment_id, metrics=final,
                          best_epoch=fit.best_epoch, stopped_epoch=fit.stopped_epoch, stop_reason=fit.stop_reason,
                          tracking_uri=cfg.tracking.uri, run_url=run.run_url())

@@ -63,6 +63,8 @@ class DataConf:
     # Column names of the raw rows.
     text_column: str = "text"
     label_column: str = "label"
+    # Text encoding of the user's files (csv/tsv/json/jsonl), e.g. latin-1, cp1252; any Python codec.
+    encoding: str = "utf-8"
     # Expected class names in label order; a row with another label is an error. null = inferred.
     classes: Optional[list[str]] = None
     # Rows per mini-batch.

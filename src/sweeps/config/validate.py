@@ -1,13 +1,17 @@
 """Range and consistency checks the type system cannot express.
 
 Run before any data is read or any MLflow run is opened, so bad input costs nothing and leaves
-nothing behind.
+nothing behind. A valid config then has its relative paths made absolute against the launch
+directory (:func:`sweeps.config.paths.resolve_paths`), once, before anything reads them.
 """
 
 from __future__ import annotations
 
+import codecs
+
 from omegaconf import DictConfig, OmegaConf
 
+from sweeps.config.paths import resolve_paths
 from sweeps.data.sources import EMBEDDED_SOURCES
 from sweeps.errors import ConfigError
 
@@ -26,8 +30,17 @@ def _one_of(cfg_value: str, key: str, allowed: tuple[str, ...]) -> None:
     _require(cfg_value in allowed, key, f"got '{cfg_value}', expected one of {', '.join(allowed)}")
 
 
+def _known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
 def validate_config(cfg: DictConfig) -> None:
-    """Raise :class:`ConfigError` naming the first bad key."""
+    """Raise :class:`ConfigError` naming the first bad key; then make the config's relative paths
+    absolute (:func:`~sweeps.config.paths.resolve_paths`)."""
     missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not k.startswith("hydra"))
     _require(not missing, missing[0] if missing else "", "is required but has no value (set it with key=value)")
     data, opt, trainer = cfg.data, cfg.optimizer, cfg.trainer
@@ -44,6 +57,8 @@ def validate_config(cfg: DictConfig) -> None:
     _require(data.max_tokens >= 1, "data.max_tokens", f"must be >= 1, got {data.max_tokens}")
     if data.source in ("hub", "files"):
         _require(bool(data.path), "data.path", f"is required when data.source={data.source}")
+    _require(_known_encoding(data.encoding), "data.encoding",
+             f"unknown text encoding '{data.encoding}' (e.g. utf-8, latin-1, cp1252, utf-16)")
 
     _one_of(cfg.embeddings.name, "embeddings.name", _EMBEDDINGS)
     _require(cfg.embeddings.dim >= 1, "embeddings.dim", f"must be >= 1, got {cfg.embeddings.dim}")
@@ -119,3 +134,4 @@ def validate_config(cfg: DictConfig) -> None:
     if sched.name == "plateau":
         _one_of(sched.mode, "schedule.mode", ("min", "max"))
         _require(sched.patience >= 0, "schedule.patience", f"must be >= 0, got {sched.patience}")
+    resolve_paths(cfg)

@@ -4,24 +4,38 @@ or the user's files.
 Every source goes through HF ``datasets`` and ends as a ``Dataset`` with columns ``text`` (str)
 and ``label`` (int, 0..K-1) plus the ordered class names, so nothing downstream cares where the
 rows came from.
+
+Users' files are read in ``data.encoding`` (checked first, so a wrong one is named with its byte
+offset). CSV/TSV cells of the text and label columns are read as written: a 0/1 label column with
+blank cells stays "0"/"1" (pandas would make it 0.0/1.0). Rows with a blank text or label are
+dropped with a warning that counts them per column; the count is kept (:mod:`sweeps.data.rows_report`)
+and logged as ``data/dropped_rows``.
 """
 
 from __future__ import annotations
 
+import codecs
 import glob
 import importlib.util
-from dataclasses import dataclass
+import logging
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
+from sweeps.data.rows_report import load_report, report_path, save_report
 from sweeps.errors import DataError
 
 if TYPE_CHECKING:  # imported where rows are loaded: a run on cached features never pays for it
     import datasets
 
+log = logging.getLogger("sweeps")
+
 _FILE_BUILDERS = {".csv": "csv", ".tsv": "csv", ".jsonl": "json", ".json": "json", ".parquet": "parquet"}
+_TEXT_BUILDERS = ("csv", "json")  # formats read as text, in data.encoding
+_DECODE_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,10 @@ class LabelledRows:
     class_names: list[str]
     # Files or ids the rows were read from; part of every cache key.
     fingerprint: str
+    # What the rows are called in messages: "data file reviews.csv", "embedded IMDB".
+    origin: str = ""
+    # Rows dropped while loading: total, blank_text, blank_label.
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 def embedded_imdb_csv() -> Path:
@@ -94,7 +112,29 @@ def _file_fingerprint(paths: list[str]) -> str:
     return "|".join(parts)
 
 
-def _load_local(paths: list[str], cache_dir: Path) -> datasets.Dataset:
+def check_encoding(path: str, encoding: str) -> None:
+    """Decode ``path`` incrementally; a :class:`DataError` names the first bad byte's offset."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_DECODE_CHUNK)
+            start = offset - len(decoder.getstate()[0])  # file offset of what this call decodes
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                bad = exc.object[exc.start:exc.start + 1].hex()
+                raise DataError(f"data file {path}: byte {start + exc.start} (0x{bad}) is not valid {encoding}; "
+                                f"name the file's encoding, e.g. data.encoding=latin-1 (or cp1252, utf-16)") from None
+            if not chunk:
+                return
+            offset += len(chunk)
+
+
+def _load_local(paths: list[str], cache_dir: Path, encoding: str = "utf-8",
+                verbatim_columns: tuple[str, ...] = ()) -> datasets.Dataset:
+    """Rows of the files at ``paths`` (one format). CSV cells of ``verbatim_columns`` are kept as
+    the strings written, only blank cells becoming missing."""
     import datasets
 
     suffixes = {Path(p).suffix.lower() for p in paths}
@@ -107,9 +147,15 @@ def _load_local(paths: list[str], cache_dir: Path) -> datasets.Dataset:
         raise DataError(f"data files mix formats {sorted(suffixes)}: {paths}")
     builder = builders.pop()
     kwargs = {"delimiter": "\t"} if suffixes == {".tsv"} else {}
+    if builder in _TEXT_BUILDERS:
+        kwargs["encoding"] = encoding
+    if builder == "csv" and verbatim_columns:
+        kwargs.update(converters={c: str for c in verbatim_columns}, keep_default_na=False, na_values=[""])
     for p in paths:
         if Path(p).stat().st_size == 0:
             raise DataError(f"data file {p} is empty")
+        if builder in _TEXT_BUILDERS:
+            check_encoding(p, encoding)
     try:
         return datasets.load_dataset(builder, data_files=paths, split="train",
                                      cache_dir=str(cache_dir), **kwargs)
@@ -131,9 +177,44 @@ def _load_hub(name: str, cache_dir: Path) -> datasets.Dataset:
     return datasets.concatenate_datasets(labelled)
 
 
+def _blank(value) -> bool:
+    return (value is None or (isinstance(value, str) and not value.strip())
+            or (isinstance(value, float) and math.isnan(value)))
+
+
+def _drop_blank_rows(ds: datasets.Dataset, origin: str, text_col: str,
+                     label_col: str) -> tuple[datasets.Dataset, dict[str, int]]:
+    """Drop rows whose text or label is blank (missing, empty, whitespace, NaN), saying how many."""
+    texts, labels = ds["text"], ds["label"]
+    blank_text = [not isinstance(t, str) or not t.strip() for t in texts]
+    blank_label = [_blank(y) for y in labels]
+    keep = [i for i, (bt, bl) in enumerate(zip(blank_text, blank_label)) if not (bt or bl)]
+    dropped = {"total": len(ds) - len(keep), "blank_text": sum(blank_text), "blank_label": sum(blank_label)}
+    if dropped["total"]:
+        log.warning("%s: dropped %d of %d rows: %d with a blank text (column '%s'), %d with a blank label "
+                    "(column '%s')", origin, dropped["total"], len(ds), dropped["blank_text"], text_col,
+                    dropped["blank_label"], label_col)
+        ds = ds.select(keep)
+    return ds, dropped
+
+
+def _label_order(values: list) -> list:
+    """Distinct labels in class order: numbers by value (also when a CSV gives them as strings,
+    so "10" comes after "9"), anything else by its text."""
+    def number(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+    if all(number(v) is not None and not isinstance(v, bool) for v in values):
+        return sorted(values, key=lambda v: (number(v), str(v)))
+    return sorted(values, key=lambda v: (str(type(v)), str(v)))
+
+
 def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
                fingerprint: str, classes: list[str] | None = None) -> LabelledRows:
-    """Rename columns to text/label, map labels to 0..K-1, drop empty texts."""
+    """Rename columns to text/label, drop rows with a blank text or label (counted), map labels to
+    0..K-1 in class order."""
     import datasets
 
     for col, key in ((text_col, "data.text_column"), (label_col, "data.label_column")):
@@ -146,9 +227,7 @@ def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
         ds = ds.rename_column(text_col, "text")
     if label_col != "label":
         ds = ds.rename_column(label_col, "label")
-    ds = ds.filter(lambda t, lab: [isinstance(x, str) and x.strip() != "" and y is not None
-                                   for x, y in zip(t, lab)],
-                   input_columns=["text", "label"], batched=True)
+    ds, dropped = _drop_blank_rows(ds, origin, text_col, label_col)
     if len(ds) == 0:
         raise DataError(f"{origin}: every row has an empty text or label")
     raw_labels = ds["label"]
@@ -157,8 +236,8 @@ def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
         class_names = list(features.names)
         if len(set(raw_labels)) < 2:
             raise DataError(f"{origin}: label column '{label_col}' has a single class; need at least 2")
-        return LabelledRows(ds, class_names, fingerprint)
-    distinct = sorted(set(raw_labels), key=lambda v: (str(type(v)), v))
+        return LabelledRows(ds, class_names, fingerprint, origin, dropped)
+    distinct = _label_order(list(set(raw_labels)))
     if len(distinct) < 2:
         raise DataError(f"{origin}: label column '{label_col}' has a single class "
                         f"({distinct[0]!r}); need at least 2")
@@ -176,7 +255,7 @@ def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
         index = {v: i for i, v in enumerate(distinct)}
     ds = ds.map(lambda lab: {"label": [index[v] for v in lab]}, input_columns=["label"], batched=True,
                 features=datasets.Features({"text": datasets.Value("string"), "label": datasets.Value("int64")}))
-    return LabelledRows(ds, [str(v) for v in distinct], fingerprint)
+    return LabelledRows(ds, [str(v) for v in distinct], fingerprint, origin, dropped)
 
 
 def _user_files(cfg: DictConfig) -> list[str]:
@@ -200,8 +279,22 @@ def source_fingerprint(cfg: DictConfig) -> str:
     return _file_fingerprint(_user_files(cfg))
 
 
+def dropped_rows(cfg: DictConfig, cache_dir: Path) -> dict[str, int] | None:
+    """What loading ``cfg.data``'s rows into ``cache_dir`` dropped (``total``, ``blank_text``,
+    ``blank_label``), as recorded when they were last read, or None (never read there, toy data)."""
+    if cfg.data.source == "toy":
+        return None
+    return load_report(report_path(cache_dir, cfg, source_fingerprint(cfg)))
+
+
 def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
     """Load every labelled row of ``cfg.data`` (one of the ``conf/data`` variants)."""
+    rows = _load_rows(cfg, cache_dir)
+    save_report(report_path(cache_dir, cfg, rows.fingerprint), rows.dropped)
+    return rows
+
+
+def _load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
     import datasets
 
     datasets.disable_progress_bars()
@@ -217,6 +310,6 @@ def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
         return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"hub dataset '{cfg.data.path}'",
                           f"hub:{cfg.data.path}", cfg.data.classes)
     paths = _user_files(cfg)
-    ds = _load_local(paths, cache_dir)
+    ds = _load_local(paths, cache_dir, cfg.data.get("encoding", "utf-8"), (cfg.data.text_column, cfg.data.label_column))
     return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"data file {paths[0]}",
                       _file_fingerprint(paths), cfg.data.classes)

@@ -1,7 +1,8 @@
 """Accuracy, precision/recall/F1 and the confusion matrix, from labels and predictions.
 
 Computed from the confusion matrix in NumPy, with sklearn's conventions (binary tasks score
-label 1, multi-class tasks the unweighted mean over all classes, 0 where a ratio is undefined);
+label 1, multi-class tasks the unweighted mean over the classes present in the split's labels,
+0 where a ratio is undefined): a class with no row in the split has no score to average in;
 tests check it against ``sklearn.metrics``. Every epoch's validation pass calls this, and
 importing sklearn for it cost each process over a second before the first trial started.
 """
@@ -30,10 +31,14 @@ def per_class_scores(confusion: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def classification_metrics(labels: np.ndarray, preds: np.ndarray, num_classes: int) -> dict:
-    """Binary tasks report the positive class (label 1); multi-class tasks the macro average."""
+    """Binary tasks report the positive class (label 1); multi-class tasks the macro average over
+    the classes that have rows in ``labels``."""
     confusion = confusion_matrix(labels, preds, num_classes)
     scores = per_class_scores(confusion)
-    pick = (lambda v: v[1]) if num_classes == 2 else (lambda v: v.mean())
+    present = scores["support"] > 0
+    if not present.any():
+        present[:] = True
+    pick = (lambda v: v[1]) if num_classes == 2 else (lambda v: v[present].mean())
     return {
         "acc": float(np.mean(labels == preds)) if len(labels) else float("nan"),
         "precision": float(pick(scores["precision"])),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
 import time
 from pathlib import Path
 from typing import Any, Mapping
 
 from sweeps.errors import SweepsError
+from sweeps.tracking.orphans import mark_orphans_killed, owner_tags
 from sweeps.utils.locks import sqlite_creation_lock
+from sweeps.utils.signals import Interrupted
 
 # MLflow's per-request limits for log_batch.
 _MAX_PARAMS_PER_BATCH = 100
@@ -42,16 +45,19 @@ def _local_store_path(uri: str) -> Path | None:
 
 
 def ui_command(uri: str, run_url_hint: str = "") -> str:
-    """Shell command that opens the MLflow UI on ``uri`` bound to loopback."""
+    """Shell command that opens the MLflow UI on ``uri`` bound to loopback, quoted so it pastes
+    as is (paths with spaces)."""
     if uri.startswith(("http://", "https://")):
-        return f"open {uri.rstrip('/')}{run_url_hint}"
-    return f"mlflow ui --backend-store-uri {uri} --host 127.0.0.1 --port 5000"
+        return f"open {shlex.quote(uri.rstrip('/') + run_url_hint)}"
+    return f"mlflow ui --backend-store-uri {shlex.quote(uri)} --host 127.0.0.1 --port 5000"
 
 
 class MlflowRun:
     """Context manager around one MLflow run.
 
     On normal exit the run is FINISHED; on Ctrl-C/SIGTERM it is KILLED; on any exception FAILED.
+    The run is tagged with its owning host and pid, and opening one first marks KILLED the
+    runs of dead processes of this host (:mod:`sweeps.tracking.orphans`).
     """
 
     def __init__(self, uri: str, experiment: str, *, run_name: str | None = None,
@@ -113,7 +119,8 @@ class MlflowRun:
 
     def __enter__(self) -> "MlflowRun":
         self.client = self._connect()
-        tags = dict(self.tags)
+        mark_orphans_killed(self.client, self.experiment_id)
+        tags = {**self.tags, **owner_tags()}
         if self.parent_run_id:
             tags["mlflow.parentRunId"] = self.parent_run_id
         if self.run_id is None:
@@ -129,6 +136,8 @@ class MlflowRun:
             status = "FINISHED"
         elif issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
             status = "KILLED"
+            if isinstance(exc, Interrupted):
+                exc.killed_runs.append(self.run_id)
         else:
             status = "FAILED"
             self.set_tags({"error": f"{exc_type.__name__}: {exc}"[:5000]})

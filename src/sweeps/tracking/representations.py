@@ -10,6 +10,7 @@ from sweeps.analysis.attention_html import attention_page
 from sweeps.analysis.projections import projection_figure, representations
 from sweeps.tracking.analysis_artifacts import confidence_of
 from sweeps.tracking.mlflow_run import MlflowRun
+from sweeps.tracking.optional_steps import optional_step, record_skip
 
 
 class RepresentationLogger:
@@ -26,12 +27,17 @@ class RepresentationLogger:
         self.before = representations(model, self.inputs)
 
     def log_after(self) -> None:
+        """One figure per method; a panel whose vectors PCA/t-SNE cannot take is left blank and
+        recorded as skipped (``sweeps.skipped.projection_<method>``)."""
         if self.before is None:
             return
         after = representations(self.model, self.inputs)
         for method in ("pca", "tsne") if self.tsne else ("pca",):
-            fig = projection_figure(self.before, after, self.labels, self.class_names, method, self.seed)
-            self.run.log_figure(fig, f"analysis/projection_{method}.png")
+            with optional_step(self.run, f"projection_{method}"):
+                fig, skipped = projection_figure(self.before, after, self.labels, self.class_names, method, self.seed)
+                self.run.log_figure(fig, f"analysis/projection_{method}.png")
+                if skipped:
+                    record_skip(self.run, f"projection_{method}", "; ".join(skipped))
 
 
 @torch.no_grad()

@@ -12,7 +12,8 @@ from sweeps.training.checkpoint import load_checkpoint
 
 # Keys a resumed run may change: where it logs, how long it goes on, what it resumes from.
 _MAY_DIFFER = ("trainer.resume_from", "trainer.max_epochs", "trainer.progress", "trainer.device", "tracking.",
-               "paths.", "tags.")
+               "paths.", "tags.",
+               "optuna_trial.")  # recorded by versions before trials reached jobs through the sweeper
 
 
 def run_checkpoint(run_id: str, name: str, runs_dir: Path, tracking_uri: str) -> Path:
@@ -54,6 +55,15 @@ def check_compatible(payload: dict[str, Any], resolved: dict[str, Any], source: 
     if differing:
         shown = ", ".join(f"{k} ({saved.get(k)} -> {current.get(k)})" for k in differing[:4])
         raise CheckpointError(f"checkpoint {source} was trained with a different config: {shown}")
+
+
+def changed_on_resume(payload: dict[str, Any], resolved: dict[str, Any]) -> dict[str, str]:
+    """``{key: value now}`` for the flattened keys whose value differs from the config the checkpoint
+    was written under (``trainer.max_epochs`` raised to train longer, say), ``trainer.resume_from``
+    aside. MLflow params cannot change, so the run records these as ``resumed.<key>`` tags."""
+    saved, current = flatten_config(payload.get("config", {})), flatten_config(resolved)
+    return {k: current[k] for k in sorted(current)
+            if k != "trainer.resume_from" and saved.get(k) != current[k]}
 
 
 def load_resume_state(resume_from: str, runs_dir: Path, tracking_uri: str,
