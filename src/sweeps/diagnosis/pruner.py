@@ -3,8 +3,10 @@ alarm (divergence, exploding or vanishing gradients), otherwise behave as the me
 
 The running job's reporter stores the alarm on the trial (user attr ``diagnosis.alarm``) before
 asking whether to prune, so this works across processes and machines through the storage alone.
-A median pruner cannot do this: a trial whose gradients vanish at epoch 1 reports a chance-level
-accuracy that may still be above the median of equally bad start-up trials.
+An alarm needs harm (a divergence, a stalled or guessing-level loss: ``live_alarm``), so a trial is
+never pruned on an observation such as large gradients in a run that learns. A median pruner
+cannot do this: a trial whose gradients vanish at epoch 1 reports a chance-level accuracy that
+may still be above the median of equally bad start-up trials.
 """
 
 from __future__ import annotations
