@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 from typing import Any
 
@@ -16,15 +15,11 @@ from omegaconf import DictConfig
 from sweeps.config import register_configs
 from sweeps.config.compose import CONF_DIR
 from sweeps.errors import SweepsError
+from sweeps.utils.signals import Interrupted, exit_interrupted, signals_as_exceptions
 
 log = logging.getLogger("sweeps")
 
 register_configs()
-
-
-def _terminate_as_interrupt(signum, frame) -> None:
-    """SIGTERM (e.g. from a scheduler) ends the run like Ctrl-C: MLflow marks it KILLED."""
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run_trial(cfg: DictConfig) -> dict[str, Any]:
@@ -43,24 +38,24 @@ def run_trial(cfg: DictConfig) -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def main(cfg: DictConfig) -> Any:
-    from sweeps.app import summary_lines, train
+    from sweeps.app import interrupted_summary, summary_lines, train
 
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         # Errors propagate: the sweeper records them against the trial and carries on.
         return run_trial(cfg) if cfg.optuna_trial.number is not None else train(cfg).metrics
-    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
-    try:
-        result = train(cfg)
-    except SweepsError as exc:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print("interrupted: the MLflow run is marked KILLED", file=sys.stderr)
-        sys.exit(130)
-    for line in summary_lines(result):
-        print(line)
+    # SIGTERM and Ctrl-C: the run is marked KILLED on the way out, then one line and exit 128+signal.
+    with signals_as_exceptions():
+        try:
+            result = train(cfg)
+            for line in summary_lines(result):
+                print(line)
+        except SweepsError as exc:
+            if os.environ.get("HYDRA_FULL_ERROR") == "1":
+                raise
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        except Interrupted as exc:
+            exit_interrupted(exc, interrupted_summary(exc, cfg))
     return result.metrics
 
 

@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from sweeps.config import validate_config
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.data.sources import dropped_rows
+from sweeps.data.sources import dropped_rows
 from sweeps.diagnosis.live import LiveDiagnosis
 from sweeps.diagnosis.recording import record_diagnosis
 from sweeps.errors import ConfigError
@@ -30,6 +31,7 @@ from sweeps.models.classifier import count_parameters
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
 from sweeps.tracking.analysis_artifacts import log_prediction_analysis
 from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
+from sweeps.tracking.optional_steps import optional_step
 from sweeps.tracking.optional_steps import optional_step
 from sweeps.tracking.plots import curves_figure
 from sweeps.tracking.representations import RepresentationLogger, log_attention_highlights
@@ -41,6 +43,7 @@ from sweeps.training.checkpoint import load_model_state
 from sweeps.training.faults import faults_from_env
 from sweeps.training.resume import changed_on_resume, load_resume_state
 from sweeps.utils.seeding import seed_everything
+from sweeps.utils.signals import Interrupted
 
 log = logging.getLogger("sweeps")
 
@@ -243,3 +246,14 @@ def summary_lines(result: RunResult) -> list[str]:
         f"open it:  {ui_command(result.tracking_uri, result.run_url)}",
         f"     then http://127.0.0.1:5000{result.run_url}",
     ]
+
+
+def interrupted_summary(exc: Interrupted, cfg: DictConfig) -> str:
+    """What the CLI says after SIGTERM/Ctrl-C stopped a run: which MLflow run is now KILLED and
+    how to go on (resume from its last checkpoint, or start again if no epoch had finished)."""
+    if not exc.killed_runs:
+        return "stopped before the MLflow run was opened; nothing was recorded"
+    run_id = exc.killed_runs[-1]
+    if (Path(cfg.paths.runs_dir) / "checkpoints" / run_id / "last.pt").is_file():
+        return f"MLflow run {run_id} marked KILLED; re-run with trainer.resume_from={run_id} to continue"
+    return f"MLflow run {run_id} marked KILLED before its first epoch ended; re-run the same command to start again"

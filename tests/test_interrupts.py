@@ -1,0 +1,54 @@
+"""SIGTERM and Ctrl-C stop a single run cleanly: one line, exit 128+signal, the run KILLED.
+
+Issue 18 item 2: a scheduler's SIGTERM used to kill the process on the spot (exit 143, no word,
+the MLflow run RUNNING forever) and Ctrl-C could print a long KeyboardInterrupt traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import mlflow_runs, small_overrides, synthetic_rows, write_csv
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONHASHSEED": "random"}
+    env.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.Popen([sys.executable, "-m", "sweeps", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(predicate, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_during_a_run_marks_it_killed_and_says_how_to_resume(tmp_path, signum):
+    csv = write_csv(tmp_path / "reviews.csv", synthetic_rows(200))
+    runs = tmp_path / "runs"
+    # Long enough that the signal lands mid-training, after the first checkpoint.
+    proc = _start(small_overrides(runs, csv) + ["trainer.max_epochs=500", "trainer.early_stopping.patience=500",
+                                                "tracking.confusion_every=0"], tmp_path)
+    _wait_for(lambda: any((runs / "checkpoints").glob("*/last.pt")), proc)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    run = mlflow_runs(f"sqlite:///{runs}/mlflow.db")[0]
+    name = signal.Signals(signum).name
+    # 128 + signal number, one line naming the signal and the run, no traceback.
+    assert proc.returncode == 128 + signum
+    assert (f"interrupted by {name}: MLflow run {run.info.run_id} marked KILLED; "
+            f"re-run with trainer.resume_from={run.info.run_id} to continue") in err
+    assert "Traceback" not in err
+    # Nothing is left RUNNING.
+    assert run.info.status == "KILLED"
