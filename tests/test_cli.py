@@ -35,6 +35,9 @@ def _bad_input_cases(tmp_path):
     empty.write_text("")
     vectors = tmp_path / "vectors.txt"
     vectors.write_bytes(b"\x00\x01 not vectors")
+    rare = write_csv(tmp_path / "rare.csv", synthetic_rows(60) + [("so so", "neutral"), ("meh", "neutral")])
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("text,label\n".encode() + "".join(f"caf\u00e9 {t},{y}\n" for t, y in synthetic_rows(60)).encode("latin-1"))
     base = small_overrides(tmp_path / "runs", csv)
     return {
         "unknown key": (base + ["model.dropuot=0.1"], "dropuot"),
@@ -48,11 +51,14 @@ def _bad_input_cases(tmp_path):
         "missing column": (base + ["data.text_column=review"], "review"),
         "single class": (base + [f"data.path={one_class}"], "single class"),
         "unreadable vectors": (base + ["embeddings=file", f"embeddings.path={vectors}"], "vectors.txt"),
+        "class with 2 rows": (base + [f"data.path={rare}"], "class 'neutral' has 2 rows"),
+        "not utf-8": (base + [f"data.path={latin1}"], "data.encoding=latin-1"),
     }
 
 
 CASES = ["unknown key", "unknown group choice", "wrong type", "lr <= 0", "batch < 1", "fractions",
-         "missing file", "empty file", "missing column", "single class", "unreadable vectors"]
+         "missing file", "empty file", "missing column", "single class", "unreadable vectors",
+         "class with 2 rows", "not utf-8"]
 
 
 @pytest.mark.parametrize("case", CASES)

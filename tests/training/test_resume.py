@@ -66,3 +66,23 @@ def test_resume_with_a_changed_model_names_the_key(tmp_path, tiny_csv):
 def test_unknown_run_id_is_a_clear_error(tmp_path, tiny_csv):
     done = run_cli(_overrides(tmp_path / "runs", tiny_csv) + ["trainer.resume_from=0123456789abcdef"], cwd=tmp_path)
     assert done.returncode == 2 and "0123456789abcdef" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_resume_with_a_longer_budget_records_what_it_finished_with(tmp_path, tiny_csv):
+    from mlflow.tracking import MlflowClient
+
+    from sweeps.app import train
+    from sweeps.config import compose_config
+
+    base = small_overrides(tmp_path / "runs", tiny_csv) + ["trainer.early_stopping.patience=100",
+                                                           "tracking.projection_points=0"]
+    first = train(compose_config(base + ["trainer.max_epochs=2"]))
+    second = train(compose_config(base + ["trainer.max_epochs=4", f"trainer.resume_from={first.run_id}"]))
+    [run] = mlflow_runs(first.tracking_uri)
+    assert second.run_id == first.run_id and run.info.status == "FINISHED" and second.stopped_epoch == 4
+    # MLflow params are immutable: the param keeps the starting value, the resumed.<key> tag and the
+    # final config.yaml artifact say what the run finished with.
+    assert run.data.params["trainer.max_epochs"] == "2"
+    assert run.data.tags["resumed.trainer.max_epochs"] == "4"
+    config = MlflowClient(first.tracking_uri).download_artifacts(run.info.run_id, "config.yaml", str(tmp_path))
+    assert "max_epochs: 4" in open(config).read()
