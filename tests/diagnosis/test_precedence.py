@@ -115,3 +115,12 @@ def test_label_counts_for_a_study_summary():
     assert label_counts(tags) == {"healthy": 2, "dying_relu": 1, "overfitting": 1}
     assert label_counts(tags, tag="diagnosis.observations") == {"dying_relu": 1}
     assert label_counts(["overfitting", "healthy", "overfitting"]) == {"overfitting": 2, "healthy": 1}
+
+
+def test_collapsed_inputs_need_less_harm_than_an_internal_statistic():
+    # Issue 19's 2,000-review run: 0.63, a linear model 0.8 on the same split.
+    history = with_dead([{**h, "val/acc": 0.55 + 0.01 * i, "train/acc": 0.57 + 0.01 * i}
+                         for i, h in enumerate(healthy())], dead=0.87)
+    assert diagnose(history, CFG, facts=RunFacts(data=COLLAPSED)).labels == ["uninformative_inputs"]
+    # Same curves with sound inputs: 0.64 is not near chance, so the dead units stay an observation.
+    assert diagnose(history, CFG, facts=RunFacts(data=SOUND)).labels == ["healthy"]

@@ -296,6 +296,8 @@ class DiagnosisConf:
     inputs_max_vector_cosine: float = 0.9
     inputs_min_feature_std: float = 0.02
     inputs_max_empty_docs: float = 0.5
+    # Degenerate inputs are strong evidence: "near chance" reaches this share of the way to perfect.
+    inputs_harm_margin: float = 0.4
     # Candidate fixes per label, each one string of Hydra overrides; "key=*f" multiplies the run's value.
     fixes: dict[str, list[str]] = field(default_factory=dict)
 

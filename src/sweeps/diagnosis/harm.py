@@ -29,12 +29,12 @@ def best_val_acc(history: list[dict]) -> float:
     return max(values) if values else float("nan")
 
 
-def near_chance(history: list[dict], cfg: DictConfig, facts: RunFacts) -> str | None:
-    """Best validation accuracy within ``harm_chance_margin`` of the way from chance to perfect;
-    without accuracies, a validation loss that never got clearly below guessing (ln K)."""
+def near_chance(history: list[dict], cfg: DictConfig, facts: RunFacts, margin: float | None = None) -> str | None:
+    """Best validation accuracy within ``margin`` (default ``harm_chance_margin``) of the way from
+    chance to perfect; without accuracies, a validation loss that never got clearly below guessing (ln K)."""
     best = best_val_acc(history)
     if math.isfinite(best):
-        floor = facts.chance + cfg.harm_chance_margin * (1 - facts.chance)
+        floor = facts.chance + (cfg.harm_chance_margin if margin is None else margin) * (1 - facts.chance)
         if best <= floor:
             return f"best validation accuracy {best:.3f} is near chance ({facts.chance:.2f}; harm below {floor:.2f})"
         return None
@@ -55,12 +55,14 @@ def below_reference(history: list[dict], cfg: DictConfig, facts: RunFacts) -> st
     return None
 
 
-def performance_harm(history: list[dict], cfg: DictConfig, facts: RunFacts) -> str | None:
-    """The first harm found, in words, or None when the run is as good as can be told."""
+def performance_harm(history: list[dict], cfg: DictConfig, facts: RunFacts,
+                     chance_margin: float | None = None) -> str | None:
+    """The first harm found, in words, or None when the run is as good as can be told.
+    ``chance_margin`` widens "near chance" for rules whose own evidence is strong."""
     epoch = first_nonfinite_epoch(history)
     if epoch is not None:
         return f"the run diverged (NaN/inf at epoch {epoch})"
     drop = loss_drop(history)
     if drop < cfg.stalled_loss_drop:
         return f"the training loss fell only {100 * drop:.1f}% from its first epoch"
-    return near_chance(history, cfg, facts) or below_reference(history, cfg, facts)
+    return near_chance(history, cfg, facts, chance_margin) or below_reference(history, cfg, facts)

@@ -57,7 +57,7 @@ def uninformative_inputs(history: list[dict], cfg: DictConfig, facts: RunFacts) 
         if (value >= threshold) if above else (value <= threshold):
             return Finding("uninformative_inputs", key, 0, value, threshold,
                            confidence(max(value, 1e-12), threshold, above=above), meaning,
-                           harm=performance_harm(history, cfg, facts))
+                           harm=performance_harm(history, cfg, facts, chance_margin=cfg.inputs_harm_margin))
     return None
 
 
