@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 from sweeps.config import register_configs
 from sweeps.config.compose import CONF_DIR
 from sweeps.errors import SweepsError
+from sweeps.study.context import TrialContext, trial_context
 from sweeps.utils.signals import Interrupted, exit_interrupted, signals_as_exceptions
 
 log = logging.getLogger("sweeps")
@@ -22,18 +23,29 @@ log = logging.getLogger("sweeps")
 register_configs()
 
 
-def run_trial(cfg: DictConfig) -> dict[str, Any]:
-    """A study's job: train with the trial's reporter and heartbeat, return metrics for the sweeper."""
-    from sweeps.app import train
-    from sweeps.study.trial_link import Heartbeat, TrialReporter
+def run_trial(cfg: DictConfig, context: TrialContext) -> dict[str, Any]:
+    """A study's job: train with the trial's pruning reporter, return the metrics for the sweeper.
 
-    link = cfg.optuna_trial
-    reporter = TrialReporter(link.storage, link.study_name, link.number, link.report_metric)
-    with Heartbeat(reporter.storage, reporter.trial_id, link.heartbeat_interval):
-        result = train(cfg, callbacks=[reporter])
+    A pruned or diverged run keeps its MLflow record and raises ``optuna.TrialPruned``, so the
+    trial is PRUNED whatever launcher ran it.
+    """
+    import optuna
+
+    from sweeps.app import train
+    from sweeps.study.trial_link import TrialReporter
+
+    trial, metric = context.trial, context.link.report_metric
+    if trial is None or metric is None:  # a remote job of an in-memory study: no trial to report to
+        return train(cfg).metrics
+    result = train(cfg, callbacks=[TrialReporter(trial, metric, context.link.directions)])
     for key in ("test/acc", "test/f1"):
-        reporter.trial.set_user_attr(key, result.metrics[key])
-    return {**result.metrics, "stop_reason": result.stop_reason, "run_id": result.run_id}
+        trial.set_user_attr(key, result.metrics[key])
+    trial.set_user_attr("epochs", result.stopped_epoch)
+    if result.stop_reason in ("pruned", "diverged"):
+        trial.set_user_attr("pruned_reason", result.stop_reason)
+        trial.set_user_attr("pruned_at_epoch", result.stopped_epoch)
+        raise optuna.TrialPruned(result.stop_reason)
+    return {**result.metrics, "run_id": result.run_id}
 
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
@@ -42,7 +54,8 @@ def main(cfg: DictConfig) -> Any:
 
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         # Errors propagate: the sweeper records them against the trial and carries on.
-        return run_trial(cfg) if cfg.optuna_trial.number is not None else train(cfg).metrics
+        context = trial_context()
+        return run_trial(cfg, context) if context is not None else train(cfg).metrics
     # SIGTERM and Ctrl-C: the run is marked KILLED on the way out, then one line and exit 128+signal.
     with signals_as_exceptions():
         try:

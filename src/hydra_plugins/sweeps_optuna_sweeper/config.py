@@ -1,59 +1,27 @@
-"""``hydra/sweeper=optuna``: the sweeper's config, registered when Hydra discovers plugins."""
+"""``hydra/sweeper=optuna`` and its ``sampler`` / ``pruner`` groups, registered when Hydra
+discovers plugins. The settings themselves are defined once, in :mod:`sweeps.study.settings`."""
 # No "from __future__ import annotations": Hydra executes plugin modules outside sys.modules,
 # where dataclasses cannot resolve string annotations.
 
-
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, List
 
 from hydra.core.config_store import ConfigStore
 
-
-@dataclass
-class SamplerConf:
-    # tpe | random | grid | cmaes | gp | nsga2
-    name: str = "tpe"
-    # Seed of the sampler; a resumed study offsets it by the trials already run.
-    seed: Optional[int] = 0
-    # Extra keyword arguments for the Optuna sampler (e.g. n_startup_trials for tpe).
-    options: Dict[str, Any] = field(default_factory=dict)
+from sweeps.study.settings import PRUNERS, SAMPLERS, StudySettings
 
 
 @dataclass
-class PrunerConf:
-    # none | median | percentile | successive_halving | hyperband | threshold | patient
-    name: str = "median"
-    # Keyword arguments for the Optuna pruner (e.g. n_startup_trials, n_warmup_steps).
-    options: Dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class OptunaSweeperConf:
+class OptunaSweeperConf(StudySettings):
     _target_: str = "hydra_plugins.sweeps_optuna_sweeper.optuna_sweeper.OptunaSweeper"
-    # Finished (complete + pruned) trials the study should hold; re-running only tops up.
-    n_trials: int = 20
-    # Worker processes on this machine; more machines can run the same command on shared storage.
-    n_jobs: int = 1
-    # sqlite:///..., any SQLAlchemy URL, or journal:///path/study.log
-    storage: str = "sqlite:///runs/optuna.db"
-    # null = derived from the search space and objective, so the same command finds the same study.
-    study_name: Optional[str] = None
-    # maximize | minimize, or a list for multi-objective.
-    direction: Any = "maximize"
-    # Metric(s) the job returns that the study optimizes, e.g. best/val/acc or [best/val/acc, time/train_s].
-    objective: Any = "best/val/acc"
-    # Metric reported every epoch for pruning; null = the objective. "best/val/acc" reports the best
-    # val/acc so far (what the objective would be if the trial stopped there), "val/acc" that epoch's.
-    report_metric: Optional[str] = None
-    sampler: SamplerConf = field(default_factory=SamplerConf)
-    pruner: PrunerConf = field(default_factory=PrunerConf)
-    # Search space as key: sweep expression, e.g. optimizer.lr: tag(log, interval(1e-4, 1e-1)).
-    params: Optional[Dict[str, Any]] = None
-    # Stop the study when more than this fraction of trials fail (after at least 3 failures).
-    max_failure_fraction: float = 0.5
-    # Seconds between a running trial's heartbeats, and silence after which it is declared dead.
-    heartbeat_interval: float = 10.0
-    grace_period: float = 60.0
+    # The sweeper instantiates sampler and pruner itself (seeded, with the grid from the space).
+    _recursive_: bool = False
+    defaults: List[Any] = field(default_factory=lambda: [{"sampler": "tpe"}, {"pruner": "median"}])
 
 
-ConfigStore.instance().store(group="hydra/sweeper", name="optuna", node=OptunaSweeperConf, provider="sweeps")
+_store = ConfigStore.instance()
+_store.store(group="hydra/sweeper", name="optuna", node=OptunaSweeperConf, provider="sweeps")
+for _name, _node in SAMPLERS.items():
+    _store.store(group="hydra/sweeper/sampler", name=_name, node=_node, provider="sweeps")
+for _name, _node in PRUNERS.items():
+    _store.store(group="hydra/sweeper/pruner", name=_name, node=_node, provider="sweeps")

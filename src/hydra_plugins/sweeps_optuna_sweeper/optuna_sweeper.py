@@ -22,6 +22,6 @@ class OptunaSweeper(Sweeper):
         self._impl = OptunaSweeperImpl(self.settings)
         self._impl.setup(hydra_context=hydra_context, task_function=task_function, config=config)
 
-    def sweep(self, arguments: List[str]) -> Any:
+    def sweep(self, arguments: List[str]) -> None:
         assert self._impl is not None, "setup() must run before sweep()"
         return self._impl.sweep(arguments)

@@ -18,13 +18,14 @@ from sweeps.training import EpochReport, Evaluation
 log = logging.getLogger("sweeps")
 
 
-def train_tfidf_logreg(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
+def train_tfidf_logreg(cfg: DictConfig, callbacks: list | None = None, *,
+                       parent_run_id: str | None = None) -> RunResult:
     """Fit, evaluate on val and test, record. ``callbacks`` see one "epoch" (the fit), so a study
     trial gets its validation value reported like any other run's."""
     rows = load_rows(cfg, Path(cfg.paths.runs_dir) / "cache" / "hf")
     splits = make_splits(rows, cfg.data.val_fraction, cfg.data.test_fraction, cfg.data.split_seed, cfg.data.subset)
     k = splits.num_classes
-    with open_run(cfg) as run:
+    with open_run(cfg, parent_run_id=parent_run_id) as run:
         for callback in callbacks or []:
             if hasattr(callback, "on_run_start"):
                 callback.on_run_start(run.run_id)
@@ -45,6 +46,7 @@ def train_tfidf_logreg(cfg: DictConfig, callbacks: list | None = None) -> RunRes
             "best_epoch": 1, "stopped_epoch": 1, "time/train_s": model.train_time_s,
             "final/train/acc": train["metrics"]["acc"], "model/parameters": model.parameters,
             "data/train_size": len(splits.train), "data/val_size": len(splits.val), "data/test_size": len(splits.test),
+            "data/dropped_rows": rows.dropped.get("total", 0),
         }
         run.log_metrics(final, step=1)
         run.set_tags({"stop_reason": "fitted", "stopped_epoch": 1})

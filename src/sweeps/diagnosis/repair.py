@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from statistics import mean, stdev
 
 import optuna
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from sweeps.config import validate_config
 from sweeps.diagnosis.diagnoser import diagnose
@@ -62,10 +62,9 @@ def _train(config: DictConfig, seed: int, parent_run_id: str, name: str):
 
     cfg = config.copy()
     OmegaConf.update(cfg, "seed", seed)
-    OmegaConf.update(cfg, "optuna_trial.parent_run_id", parent_run_id)
     OmegaConf.update(cfg, "tracking.run_name", f"{name}-s{seed}")
     validate_config(cfg)
-    return train(cfg)
+    return train(cfg, parent_run_id=parent_run_id)
 
 
 def _measure(config: DictConfig, label: str, fix: str, seeds: list[int], parent_run_id: str, num_classes: int,
@@ -101,8 +100,8 @@ def repair(run_id: str, broken_config: DictConfig, diagnosis: Diagnosis, seeds: 
     """Run the broken config and every candidate fix with ``seeds`` seeds; judge each fix."""
     base = broken_config.copy()
     OmegaConf.update(base, "trainer.resume_from", None)
-    for key in ("storage", "study_name", "number", "parent_run_id"):
-        OmegaConf.update(base, f"optuna_trial.{key}", None)
+    with open_dict(base):
+        base.pop("optuna_trial", None)  # recorded by versions before the sweeper served any app
     seed_list = [int(base.seed) + i for i in range(seeds)]
     # A relative fix ("key=*f") whose key the run had no number for stays unresolved: skip it.
     candidates = [(label, fix) for label in diagnosis.labels for fix in diagnosis.fixes.get(label, [])

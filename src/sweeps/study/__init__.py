@@ -1,6 +1,10 @@
-"""Optuna studies run through Hydra: search spaces, samplers, pruners, storage, the study loop."""
+"""Optuna studies run through Hydra: search spaces, samplers, pruners, storage, the study loop.
 
-from sweeps.study.runner import StudyFailed, StudyRunner, SweepSettings
-from sweeps.study.space import SearchSpace, SearchSpaceError, parse_search_space
+A running sweep job reaches its trial with :func:`current_trial` (a real ``optuna.trial.Trial``,
+None outside a sweep). This package's ``__init__`` stays free of Optuna imports: Hydra loads the
+sweeper's config for every app, and MLflow loads :mod:`sweeps.study.mlflow_context` in every process.
+"""
 
-__all__ = ["SearchSpace", "SearchSpaceError", "StudyFailed", "StudyRunner", "SweepSettings", "parse_search_space"]
+from sweeps.study.context import current_trial, trial_context
+
+__all__ = ["current_trial", "trial_context"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import warnings
+from typing import Iterator
 
 import optuna
 
@@ -13,15 +16,51 @@ PARENT_ATTR = "mlflow_parent_run_id"
 log = logging.getLogger("sweeps.study")
 
 
-def open_parent_run(study: optuna.Study, uri: str, experiment: str, artifact_location: str | None) -> MlflowRun:
-    """Reopen the parent recorded on the study, or create it and record it."""
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """MLflow's store set-up trips deprecation warnings of its own dependencies (SQLAlchemy,
+    alembic): noise for the app being swept, and fatal under ``python -Werror``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
+def open_parent_run(runner, target) -> MlflowRun:
+    """The study's parent run, quietly (see :func:`_open_parent_run`)."""
+    with _quiet():
+        return _open_parent_run(runner, target)
+
+
+def _open_parent_run(runner, target) -> MlflowRun:
+    """Reopen the parent recorded on the study, or create it and record it, with the study's
+    settings as params (``runner``: a :class:`~sweeps.study.runner.StudyRunner`; ``target``: its
+    :class:`~sweeps.study.runner.MlflowTarget`)."""
+    study = runner.study
     run_id = study.user_attrs.get(PARENT_ATTR)
-    run = MlflowRun(uri, experiment, run_name=f"study:{study.study_name}", artifact_location=artifact_location,
+    run = MlflowRun(target.uri, target.experiment, run_name=f"study:{study.study_name}",
+                    artifact_location=target.artifact_location,
                     tags={"optuna.study_name": study.study_name, "sweeps.kind": "study"}, run_id=run_id)
     run.__enter__()
     if run_id is None:
         study.set_user_attr(PARENT_ATTR, run.run_id)
+    if not run.client.get_run(run.run_id).data.params:  # first worker of this study
+        settings = runner.settings
+        run.log_params({"study_name": runner.name, "sampler": _target(settings.sampler),
+                        "pruner": _target(settings.pruner), "n_trials": runner.target,
+                        "objective": ",".join(runner.objectives) or "value",
+                        "direction": ",".join(runner.directions), "storage": str(runner.storage_url),
+                        **{f"space.{_key(k)}": repr(v) for k, v in runner.space.distributions.items()}})
     return run
+
+
+def _key(param: str) -> str:
+    """An override's key as an MLflow name (``+w`` -> ``w``: MLflow refuses ``+`` and ``~``)."""
+    return param.lstrip("+~")
+
+
+def _target(node) -> str:
+    return str(node.get("_target_", "")).rsplit(".", 1)[-1] if node is not None else "none"
 
 
 def _figure(plot, study: optuna.Study, **kwargs):
@@ -40,6 +79,11 @@ def _figure(plot, study: optuna.Study, **kwargs):
 
 def log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]) -> dict:
     """Best value/params, all trials as CSV, importances and Optuna's plots on the parent run."""
+    with _quiet():
+        return _log_study_summary(run, study, objectives)
+
+
+def _log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]) -> dict:
     from optuna.visualization import matplotlib as oplt
 
     frame = study.trials_dataframe()
@@ -54,8 +98,9 @@ def log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]
         best = study.best_trial
         summary.update({"best_value": best.value, "best_params": best.params, "best_trial": best.number,
                         "best_mlflow_run_id": best.user_attrs.get("mlflow_run_id")})
-        run.log_metrics({f"best/{objectives[0]}": best.value, "best/trial": best.number}, step=0)
-        run.set_tags({f"best.{k}": v for k, v in best.params.items()})
+        run.log_metrics({f"best/{objectives[0] if objectives else 'value'}": best.value, "best/trial": best.number},
+                        step=0)
+        run.set_tags({f"best.{_key(k)}": v for k, v in best.params.items()})
     else:
         summary["pareto_trials"] = [t.number for t in study.best_trials]
     run.log_dict(summary, "best.json")
@@ -73,9 +118,11 @@ def log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]
             plots["param_importances"] = oplt.plot_param_importances
         except Exception as exc:  # too few distinct values to fit the importance model
             log.info("no parameter importances: %s", exc)
+    if not any(t.intermediate_values for t in complete):
+        plots.pop("intermediate_values")  # nothing was reported per step: the plot would be empty
     for name, plot in plots.items():
         try:
-            kwargs = {"target": lambda t: t.values[0], "target_name": objectives[0]} \
+            kwargs = {"target": lambda t: t.values[0], "target_name": objectives[0] if objectives else "value 0"} \
                 if len(study.directions) > 1 and name != "intermediate_values" else {}
             run.log_figure(_figure(plot, study, **kwargs), f"plots/{name}.png")
         except Exception as exc:  # a plot can be undefined for a given space (e.g. one parameter)

@@ -1,93 +1,110 @@
-"""Samplers and pruners by name, seeded and configured from ``hydra.sweeper``."""
+"""Samplers and pruners from their ``_target_`` configs (``hydra/sweeper/sampler=...``,
+``hydra/sweeper/pruner=...``), built with ``hydra.utils.instantiate``.
+
+The sweeper instantiates them itself rather than letting Hydra do it, for two reasons: a resumed
+study or an extra worker must not replay the first worker's random start-up points, so the
+sampler's seed is offset by the trials already stored; and ``GridSampler`` needs its grid, which
+comes from the search space.
+"""
 
 from __future__ import annotations
 
-import math
-from typing import Any, Mapping
+import contextlib
+import warnings
+from typing import Any, Iterator, Mapping
 
 import optuna
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from sweeps.study.space import SearchSpaceError
 
-SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "nsga2")
-PRUNERS = ("none", "median", "percentile", "successive_halving", "hyperband", "threshold", "patient", "diagnosis")
+_GRID = "optuna.samplers.GridSampler"
 
 
-def build_sampler(name: str, seed: int | None, search_space: Mapping[str, Any], options: Mapping[str, Any]):
-    """``grid`` needs every parameter categorical or stepped, so the grid is finite."""
+def _node(conf: Any) -> DictConfig:
+    return conf if isinstance(conf, DictConfig) else OmegaConf.create(dict(conf))
+
+
+def grid_values(key: str, dist: BaseDistribution) -> list:
+    """Every value of a discrete distribution (ends included).
+
+    Raises:
+        SearchSpaceError: ``dist`` is continuous.
+    """
+    if isinstance(dist, CategoricalDistribution):
+        return list(dist.choices)
+    if isinstance(dist, IntDistribution) and not dist.log:
+        return list(range(dist.low, dist.high + 1, dist.step))
+    if isinstance(dist, FloatDistribution) and dist.step is not None:
+        n = int(round((dist.high - dist.low) / dist.step))
+        return [dist.low + i * dist.step for i in range(n + 1)]
+    raise SearchSpaceError(f"hydra/sweeper/sampler=grid needs a finite grid, but '{key}' is continuous; "
+                           f"use choice(...) or range(...)")
+
+
+def motpe_removed(**_: Any) -> optuna.samplers.BaseSampler:
+    """``hydra/sweeper/sampler=motpe``, kept so old configs fail with a useful line.
+
+    Raises:
+        ValueError: always.
+    """
+    raise ValueError("The 'motpe' sampler was removed in Optuna 4.0: use hydra/sweeper/sampler=tpe "
+                     "(TPESampler handles several objectives)")
+
+
+def build_sampler(conf: Any, distributions: Mapping[str, BaseDistribution],
+                  seed_offset: int = 0) -> optuna.samplers.BaseSampler:
+    """The configured sampler, its ``seed`` (when set) moved on by ``seed_offset``.
+
+    Raises:
+        SearchSpaceError: the node cannot be instantiated (unknown class, wrong keyword).
+    """
+    node = _node(conf)
+    kwargs: dict[str, Any] = {}
+    if node.get("seed") is not None:
+        kwargs["seed"] = int(node.seed) + seed_offset
+    grid = None
+    if node.get("_target_") == _GRID:
+        grid = {key: grid_values(key, dist) for key, dist in distributions.items()}
     try:
-        return _sampler(name, seed, search_space, dict(options or {}))
-    except TypeError as exc:
-        raise SearchSpaceError(f"hydra.sweeper.sampler.options do not fit sampler '{name}': {exc}") from exc
+        with _quiet():
+            sampler = instantiate(node, **kwargs)
+            return sampler(grid) if grid is not None else sampler
+    except InstantiationException as exc:
+        raise SearchSpaceError(f"hydra.sweeper.sampler: {_cause(exc)}") from exc
 
 
-def _sampler(name: str, seed: int | None, search_space: Mapping[str, Any], kwargs: dict):
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, **kwargs)
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed, **kwargs)
-    if name == "grid":
-        grid = {}
-        for key, dist in search_space.items():
-            if isinstance(dist, optuna.distributions.CategoricalDistribution):
-                grid[key] = list(dist.choices)
-            elif isinstance(dist, optuna.distributions.IntDistribution) and not dist.log:
-                grid[key] = list(range(dist.low, dist.high + 1, dist.step))
-            else:
-                raise SearchSpaceError(f"sampler=grid needs a finite grid, but '{key}' is continuous; "
-                                       f"use choice(...) or range(...)")
-        return optuna.samplers.GridSampler(grid, seed=seed)
-    if name == "cmaes":
-        return optuna.samplers.CmaEsSampler(seed=seed, **kwargs)
-    if name == "gp":
-        return optuna.samplers.GPSampler(seed=seed, **kwargs)
-    if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=seed, **kwargs)
-    raise SearchSpaceError(f"hydra.sweeper.sampler: unknown sampler '{name}', expected one of {', '.join(SAMPLERS)}")
+def build_pruner(conf: Any) -> optuna.pruners.BasePruner:
+    """The configured pruner (``_target_`` node; nested pruners are instantiated too).
 
-
-class _NonFiniteFirst(optuna.pruners.BasePruner):
-    """Prune any trial whose last reported value is NaN/inf, then defer to the wrapped pruner."""
-
-    def __init__(self, inner: optuna.pruners.BasePruner) -> None:
-        self.inner = inner
-
-    def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
-        step = trial.last_step
-        if step is not None and not math.isfinite(trial.intermediate_values[step]):
-            return True
-        return self.inner.prune(study, trial)
-
-
-def build_pruner(name: str, options: Mapping[str, Any]) -> optuna.pruners.BasePruner:
-    """Every pruner here also prunes NaN/inf values: a diverged trial never runs to the end."""
+    Raises:
+        SearchSpaceError: the node cannot be instantiated (unknown class, wrong keyword).
+    """
     try:
-        return _NonFiniteFirst(_pruner(name, dict(options or {})))
-    except TypeError as exc:
-        raise SearchSpaceError(f"hydra.sweeper.pruner.options do not fit pruner '{name}': {exc} (a preset's options "
-                               f"can be dropped with ~hydra.sweeper.pruner.options.<key>)") from exc
+        with _quiet():
+            return instantiate(_node(conf))
+    except InstantiationException as exc:
+        raise SearchSpaceError(f"hydra.sweeper.pruner: {_cause(exc)} (a preset's keys can be dropped with "
+                               f"~hydra.sweeper.pruner.<key>)") from exc
 
 
-def _pruner(name: str, kwargs: dict) -> optuna.pruners.BasePruner:
-    if name == "none":
-        inner = optuna.pruners.NopPruner()
-    elif name == "median":
-        inner = optuna.pruners.MedianPruner(**kwargs)
-    elif name == "percentile":
-        inner = optuna.pruners.PercentilePruner(**{"percentile": 25.0, **kwargs})
-    elif name == "successive_halving":
-        inner = optuna.pruners.SuccessiveHalvingPruner(**kwargs)
-    elif name == "hyperband":
-        inner = optuna.pruners.HyperbandPruner(**kwargs)
-    elif name == "threshold":
-        inner = optuna.pruners.ThresholdPruner(**kwargs)
-    elif name == "patient":
-        patience = kwargs.pop("patience", 3)
-        inner = optuna.pruners.PatientPruner(optuna.pruners.MedianPruner(**kwargs), patience=patience)
-    elif name == "diagnosis":
-        from sweeps.diagnosis.pruner import DiagnosisPruner
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Optuna flags several samplers and pruners (QMC, NSGA-III, Patient ...) as experimental on
+    every construction; a sweep builds them on purpose, so that warning is noise (and an error
+    under ``-Werror``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        yield
 
-        inner = DiagnosisPruner(optuna.pruners.MedianPruner(**kwargs))
-    else:
-        raise SearchSpaceError(f"hydra.sweeper.pruner: unknown pruner '{name}', expected one of {', '.join(PRUNERS)}")
-    return inner
+
+def _cause(exc: Exception) -> str:
+    """Hydra wraps the real error over several lines; keep the error itself."""
+    cause = exc.__cause__
+    if cause is not None:
+        return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from omegaconf import DictConfig
 
+from sweeps.study.context import trial_context
 from sweeps.tracking.mlflow_run import MlflowRun
 
 
@@ -36,16 +37,17 @@ def run_name(cfg: DictConfig) -> str:
             f"{cfg.optimizer.name}-s{cfg.seed}")
 
 
-def open_run(cfg: DictConfig, run_id: str | None = None) -> MlflowRun:
+def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | None = None) -> MlflowRun:
     """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains and,
-    inside a study, which trial it is."""
+    inside a sweep, which trial it is; a child of ``parent_run_id``, else of the study's run."""
     model_kind = cfg.model.name if cfg.model.name != "mlp" else (
         "mlp-trainable" if cfg.embeddings.trainable else "mlp")
     tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name, "sweeps.model": model_kind,
             **{str(k): v for k, v in (cfg.tags or {}).items()}}
-    link = cfg.optuna_trial
-    if link.number is not None:
-        tags.update({"optuna.study_name": link.study_name, "optuna.trial_number": link.number})
+    context = trial_context()
+    if context is not None:
+        tags.update({"optuna.study_name": context.link.study_name, "optuna.trial_number": context.number})
+        parent_run_id = parent_run_id or context.link.parent_run_id
     return MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=run_name(cfg),
                      artifact_location=cfg.tracking.artifact_location, tags=tags, run_id=run_id,
-                     parent_run_id=link.parent_run_id)
+                     parent_run_id=parent_run_id)

@@ -1,0 +1,97 @@
+"""Which RUNNING trials still have a live job: heartbeats and stale-trial recovery.
+
+RDB storages (sqlite, PostgreSQL, MySQL) use Optuna's own heartbeat: the job records
+``RDBStorage.record_heartbeat`` every ``heartbeat_interval`` seconds and the sweeper calls
+``optuna.storages.fail_stale_trials``. JournalStorage has no heartbeat in Optuna, so there the job
+stamps a user attribute (``sweeps.heartbeat``) and the sweeper checks it itself. Either way the
+heartbeat comes from the job wrapper, not from the app: a live job is never stale, however long it
+runs; a killed one is, after ``grace_period`` seconds.
+
+A trial failed by Optuna's stale check carries no ``fail_reason`` (it cannot be written to a
+finished trial); every other FAIL the sweeper tells has one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+import optuna
+from optuna.storages import BaseStorage, RDBStorage
+from optuna.trial import FrozenTrial, TrialState
+
+from sweeps.study import _storage_adapter as adapter
+
+log = logging.getLogger("sweeps.study")
+HEARTBEAT_ATTR = "sweeps.heartbeat"
+
+
+def beat(storage: BaseStorage, trial_id: int) -> None:
+    """One heartbeat for ``trial_id``."""
+    if isinstance(storage, RDBStorage):
+        storage.record_heartbeat(trial_id)
+    else:
+        adapter.set_user_attr(storage, trial_id, HEARTBEAT_ATTR, time.time())
+
+
+class Heartbeat:
+    """Beats every ``interval`` seconds in a daemon thread while the job runs."""
+
+    def __init__(self, storage: BaseStorage, trial_id: int, interval: float) -> None:
+        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sweeps-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                beat(self.storage, self.trial_id)
+            except Exception:  # a missed beat only makes the trial look older; the next one catches up
+                pass
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def fail_stale_trials(study: optuna.Study, storage: BaseStorage, grace_period: float,
+                      on_stale: Callable[[FrozenTrial], None] | None = None) -> list[int]:
+    """Mark RUNNING trials whose job stopped beating FAIL; ``on_stale`` gets each one."""
+    running = {t.number: t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+    if not running:
+        return []
+    if isinstance(storage, RDBStorage):
+        optuna.storages.fail_stale_trials(study)
+        now_failed = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
+        stale = [running[n] for n in running if n in now_failed]
+    else:
+        stale = [t for t in running.values() if _silent_for(t) > grace_period and _fail(study, storage, t)]
+    for trial in stale:
+        if on_stale is not None:
+            on_stale(trial)
+    if stale:
+        log.warning("marked stale trials FAIL (their job stopped): %s", [t.number for t in stale])
+    return [t.number for t in stale]
+
+
+def _silent_for(trial: FrozenTrial) -> float:
+    last = trial.user_attrs.get(HEARTBEAT_ATTR) or (trial.datetime_start.timestamp() if trial.datetime_start
+                                                    else time.time())
+    return time.time() - last
+
+
+def _fail(study: optuna.Study, storage: BaseStorage, trial: FrozenTrial) -> bool:
+    try:
+        adapter.set_user_attr(storage, adapter.trial_id(storage, study, trial.number), "fail_reason",
+                              "stale: its job stopped (no heartbeat)")
+        study.tell(trial.number, state=TrialState.FAIL)
+        return True
+    except Exception:  # another worker got there first
+        return False
