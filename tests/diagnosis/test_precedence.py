@@ -124,3 +124,21 @@ def test_collapsed_inputs_need_less_harm_than_an_internal_statistic():
     assert diagnose(history, CFG, facts=RunFacts(data=COLLAPSED)).labels == ["uninformative_inputs"]
     # Same curves with sound inputs: 0.64 is not near chance, so the dead units stay an observation.
     assert diagnose(history, CFG, facts=RunFacts(data=SOUND)).labels == ["healthy"]
+
+
+def test_a_diverging_runs_rising_validation_loss_is_not_overfitting():
+    # The lr_too_high preset's curves (SGD at lr 5 on IMDB): val loss "rises" from 30 to 114 while
+    # the train loss wobbles from 77 to 61-66, all far above guessing.
+    train = [77.0, 79.3, 77.5, 77.9, 73.2, 66.2, 62.4, 66.5, 61.0, 60.9, 69.4, 63.4, 61.2, 63.7, 66.3]
+    val = [135.5, 29.4, 73.5, 54.7, 34.9, 67.0, 76.4, 47.1, 92.5, 69.2, 65.8, 29.9, 80.6, 90.5, 113.9]
+    history = [_epoch(t, v, 0.51, 0.5) for t, v in zip(train, val)]
+    assert diagnose(history, CFG, 2).labels == ["lr_too_high"]
+
+
+def test_a_loss_that_starts_high_and_creeps_down_is_a_low_lr_not_an_overshoot():
+    # SGD at 1e-4 from a poor init: 1.12 -> 0.71, above ln 2 throughout, still falling, val acc 0.64.
+    history = [_epoch(1.116 * 0.97 ** i, 0.99 * 0.972 ** i, 0.51 + 0.008 * i, 0.51 + 0.009 * i, ratio=(1e-5, 7e-5))
+               for i in range(15)]
+    diagnosis = diagnose(history, CFG, 2)
+    assert diagnosis.labels == ["lr_too_low"]
+    assert "still falling" in diagnosis.findings[0].harm  # the harm is the unfinished curve

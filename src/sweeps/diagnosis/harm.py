@@ -55,6 +55,19 @@ def below_reference(history: list[dict], cfg: DictConfig, facts: RunFacts) -> st
     return None
 
 
+def still_falling(history: list[dict], cfg: DictConfig, key: str = "val/loss") -> str | None:
+    """A curve still going down steadily when training ended (each of the last 3 epochs lower,
+    more than ``plateau_change`` in all): the run stopped short of what it would reach."""
+    values = finite(series(history, key))
+    if len(values) < 4:
+        return None
+    tail = values[-4:]
+    drop = (tail[0] - tail[-1]) / max(abs(tail[0]), 1e-12)
+    if all(b < a for a, b in zip(tail, tail[1:])) and drop > cfg.plateau_change:
+        return f"{key} was still falling steadily when training ended ({100 * drop:.1f}% over the last 3 epochs)"
+    return None
+
+
 def performance_harm(history: list[dict], cfg: DictConfig, facts: RunFacts,
                      chance_margin: float | None = None) -> str | None:
     """The first harm found, in words, or None when the run is as good as can be told.

@@ -34,7 +34,7 @@ from omegaconf import DictConfig
 
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.findings import Finding, confidence
-from sweeps.diagnosis.harm import loss_drop, performance_harm
+from sweeps.diagnosis.harm import loss_drop, performance_harm, still_falling
 from sweeps.diagnosis.signals import finite, first_nonfinite_epoch, layers_with, median_or_nan, series
 
 # step-0 data metric -> (config threshold, True when degenerate above it, what it means)
@@ -150,7 +150,8 @@ def _max_median_update_ratio(history: list[dict]) -> tuple[str, float]:
 def lr_too_high(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     losses = finite(series(history, "train/loss"))
     chance_loss = math.log(max(facts.num_classes, 2))
-    if len(losses) >= 3 and losses[0] > chance_loss * 1.2:
+    # A loss that starts high and falls steadily (tiny steps from a poor init) did not overshoot.
+    if len(losses) >= 3 and losses[0] > chance_loss * 1.2 and not still_falling(history, cfg, "train/loss"):
         tail = mean(losses[-3:])
         if tail >= cfg.lr_high_loss_ratio * chance_loss:
             return Finding("lr_too_high", "train/loss vs chance", 1, tail / chance_loss, cfg.lr_high_loss_ratio,
@@ -176,7 +177,7 @@ def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding
     return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
                    confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
                    "the weights barely move each step, so the loss can only creep down: more lr would help",
-                   harm=performance_harm(history, cfg, facts))
+                   harm=performance_harm(history, cfg, facts) or still_falling(history, cfg))
 
 
 def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
@@ -188,7 +189,10 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
         # The rise must hold over the last two epochs (one spike of a noisy run comes back down)
         # while the training loss really kept falling, not just wobbled lower.
         rise = min(val[-2:]) / val[best] - 1
-        if rise > cfg.overfit_val_loss_rise and train[-1] < (1 - cfg.overfit_train_drop) * train[best]:
+        # And the model must be fitting the training data (a loss below guessing, a gap that
+        # widened since the minimum): a diverging run's garbage losses also "rise".
+        fits = train[-1] < math.log(max(facts.num_classes, 2)) and _gap_widened(history, best)
+        if rise > cfg.overfit_val_loss_rise and fits and train[-1] < (1 - cfg.overfit_train_drop) * train[best]:
             first = next(e for e in range(best + 1, len(val)) if val[e] / val[best] - 1 > cfg.overfit_val_loss_rise)
             return Finding("overfitting", "val/loss rise over its minimum", first + 1, rise,
                            cfg.overfit_val_loss_rise, confidence(rise, cfg.overfit_val_loss_rise, above=True),
@@ -205,6 +209,14 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
                            "the model fits the training data far better than data it has not seen",
                            harm=f"a {100 * gaps[-1]:.0f}-point train/validation accuracy gap")
     return None
+
+
+def _gap_widened(history: list[dict], since: int) -> bool:
+    """train/acc - val/acc larger at the end than at epoch index ``since`` (True without accuracies)."""
+    train_acc, val_acc = series(history, "train/acc"), series(history, "val/acc")
+    if len(train_acc) != len(history) or len(val_acc) != len(history):
+        return True
+    return train_acc[-1] - val_acc[-1] > train_acc[since] - val_acc[since]
 
 
 def underfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
