@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from sweeps.config import compose_config
-from sweeps.diagnosis import label_counts
+from sweeps.diagnosis import label_counts, study_tags, summary_line
 from sweeps.diagnosis.diagnoser import diagnose, live_alarm
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.report import markdown
@@ -115,6 +115,10 @@ def test_label_counts_for_a_study_summary():
     assert label_counts(tags) == {"healthy": 2, "dying_relu": 1, "overfitting": 1}
     assert label_counts(tags, tag="diagnosis.observations") == {"dying_relu": 1}
     assert label_counts(["overfitting", "healthy", "overfitting"]) == {"overfitting": 2, "healthy": 1}
+    # What the sweep summary prints and the parent run is tagged with.
+    assert summary_line(tags) == "diagnosis: healthy 2, dying_relu 1, overfitting 1 (observations: dying_relu 1)"
+    assert study_tags(tags) == {"diagnosis.label_counts": "healthy=2,dying_relu=1,overfitting=1",
+                                "diagnosis.observation_counts": "dying_relu=1"}
 
 
 def test_collapsed_inputs_need_less_harm_than_an_internal_statistic():
