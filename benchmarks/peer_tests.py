@@ -26,14 +26,20 @@ import tempfile
 from pathlib import Path
 
 PLUGIN = "plugins/hydra_optuna_sweeper"
-NOT_APPLICABLE = ("create_optuna_distribution", "create_params", "motpe_sampler_removed")
+# Tests of the peer's private functions and classes (_impl helpers, OptunaSweeperImpl, its configs).
+NOT_APPLICABLE = ("create_optuna_distribution", "create_params", "motpe_sampler_removed", "test_warnings")
 SUBSTITUTIONS = [
     (r"from hydra_plugins\.hydra_optuna_sweeper import _impl\n", "_impl = None  # the peer's private module\n"),
     (r"from hydra_plugins\.hydra_optuna_sweeper\.config import MOTPESamplerConfig\n",
      "MOTPESamplerConfig = None  # the peer's private config\n"),
     (r"from hydra_plugins\.hydra_optuna_sweeper\.optuna_sweeper import OptunaSweeper",
      "from hydra_plugins.sweeps_optuna_sweeper.optuna_sweeper import OptunaSweeper"),
-    (r"from hydra_plugins\.hydra_optuna_sweeper\._impl import [^\n]*\n", "_impl = None  # the peer's private module\n"),
+    (r"from hydra_plugins\.hydra_optuna_sweeper\._impl import (\w+)\n", r"\1 = None  # the peer's private class\n"),
+    (r"from hydra_plugins\.hydra_optuna_sweeper\.config import Direction\n", "Direction = None  # the peer's private enum\n"),
+    # v1.2.0 imports Optuna 2 distribution classes that Optuna 4 removed (used only by private tests).
+    (r"from optuna\.distributions import \(([^)]*)\)",
+     lambda m: "\n".join(f"{name} = getattr(__import__('optuna.distributions', fromlist=['x']), '{name}', None)"
+                         for name in (n.strip() for n in m.group(1).split(",")) if name)),
 ]
 CONFTEST = """
 import os

@@ -48,7 +48,7 @@ def main() -> None:
         Path(tmp, "cache").symlink_to(Path(args.cache).resolve() / "cache")
         bare = _timed([sys.executable, "-c", BARE_LOOP.format(repo=str(REPO), overrides=common, trials=args.trials)])
         sweep = _timed([sys.executable, "-m", "sweeps", "-m", *common, "optimizer.lr=interval(1e-3,1.2e-3)",
-                        f"hydra.sweeper.n_trials={args.trials}", "hydra.sweeper.pruner.name=none",
+                        f"hydra.sweeper.n_trials={args.trials}", "hydra/sweeper/pruner=none",
                         "hydra.sweeper.study_name=overhead"])
     per_trial = (sweep - bare) / args.trials
     print(f"{args.trials} trainings of {args.epochs} epochs on cached IMDB features:")

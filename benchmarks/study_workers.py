@@ -31,7 +31,7 @@ def main() -> None:
             times[jobs] = timed_sweep([f"paths.runs_dir={runs}", "trainer.max_epochs=5", "trainer.early_stopping.patience=0",
                                        "optimizer.lr=tag(log,interval(1e-4,1e-2))", "model.dropout=interval(0,0.5)",
                                        f"hydra.sweeper.n_trials={args.trials}", f"hydra.sweeper.n_jobs={jobs}",
-                                       "hydra.sweeper.pruner.name=none", f"hydra.sweeper.study_name={name}"])
+                                       "hydra/sweeper/pruner=none", f"hydra.sweeper.study_name={name}"])
             trials = load(runs, name).trials
             finished = sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
             workers = len({t.user_attrs.get("worker") for t in trials if "worker" in t.user_attrs})

@@ -63,7 +63,7 @@ def test_two_commands_started_at_once_on_a_new_store_share_the_study(tmp_path, t
 def test_multi_objective_study_records_both_values(tmp_path, tiny_csv):
     done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=3",
                     "hydra.sweeper.objective=[best/val/acc,time/train_s]", "hydra.sweeper.direction=[maximize,minimize]",
-                    "hydra.sweeper.sampler.name=nsga2", "hydra.sweeper.study_name=mo"], cwd=tmp_path)
+                    "hydra/sweeper/sampler=nsga2", "hydra.sweeper.study_name=mo"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     study = optuna.load_study(study_name="mo", storage=f"sqlite:///{tmp_path}/runs/optuna.db")
     # Two objectives per trial, in the configured order and directions.

@@ -24,7 +24,7 @@ class StudyLink:
     pruner: Optional[dict] = None   # the pruner's ``_target_`` node, rebuilt in another process
     report_metric: Optional[str] = None
     objectives: tuple[str, ...] = ()
-    heartbeat_interval: int = 10
+    heartbeat_interval: float = 10.0
     mlflow_uri: Optional[str] = None
     mlflow_experiment_id: Optional[str] = None
     parent_run_id: Optional[str] = None

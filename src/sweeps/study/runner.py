@@ -363,7 +363,7 @@ class StudyRunner:
             pruner=OmegaConf.to_container(OmegaConf.create(self.settings.pruner), resolve=True)
             if self.settings.pruner is not None else None,
             report_metric=self.settings.per_epoch_metric(), objectives=tuple(self.objectives),
-            heartbeat_interval=int(self.settings.heartbeat_interval),
+            heartbeat_interval=float(self.settings.heartbeat_interval),
             mlflow_uri=self.mlflow.uri if self.mlflow else None, mlflow_experiment_id=experiment_id,
             parent_run_id=parent_run_id)
 

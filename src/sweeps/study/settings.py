@@ -242,8 +242,8 @@ class StudySettings:
     # Metric sweeps' own trainer reports every epoch for pruning; null = the objective.
     report_metric: Optional[str] = None
     # Seconds between a running trial's heartbeats, and silence after which it is a dead worker's.
-    heartbeat_interval: int = 10
-    grace_period: int = 60
+    heartbeat_interval: float = 10.0
+    grace_period: float = 60.0
     mlflow: MlflowConf = field(default_factory=MlflowConf)
 
     def directions(self) -> List[str]:
