@@ -1,6 +1,6 @@
 """Fault injection: kills, concurrency, bad input and torn checkpoint writes. Prints figures.
 
-    .venv/bin/python benchmarks/reliability.py [--kills 10] [--skip-postgres]
+    .venv/bin/python benchmarks/reliability.py [--kills 10] [--skip-postgres] [--only degenerate]
 
 Runs on small synthetic data so the whole suite takes minutes. PostgreSQL is started like the
 tests do (tests/servers.py) when its binaries are present.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -133,10 +134,10 @@ def bad_inputs(tmp: Path, csv: Path) -> None:
         "numpy + attention": base + ["model.backend=numpy", "model.pooling=attention"],
         "log interval from 0": ["-m", *base, "optimizer.lr=tag(log,interval(0,1))"],
         "unparsable space": ["-m", *base, "model.dropout=interval(0.1"],
-        "grid over a float": ["-m", *base, "model.dropout=interval(0,0.5)", "hydra.sweeper.sampler.name=grid"],
-        "unknown sampler": ["-m", *base, "model.dropout=interval(0,0.5)", "hydra.sweeper.sampler.name=tpee"],
+        "grid over a float": ["-m", *base, "model.dropout=interval(0,0.5)", "hydra/sweeper/sampler=grid"],
+        "unknown sampler": ["-m", *base, "model.dropout=interval(0,0.5)", "hydra/sweeper/sampler=tpee"],
         "pruner options mismatch": ["-m", *base, "model.dropout=interval(0,0.5)",
-                                    "hydra.sweeper.pruner={name:hyperband,options:{n_startup_trials:3}}"],
+                                    "hydra/sweeper/pruner=hyperband", "+hydra.sweeper.pruner.n_startup_trials=3"],
         "objective/direction mismatch": ["-m", *base, "model.dropout=interval(0,0.5)",
                                          "hydra.sweeper.direction=[maximize,minimize]"],
     })
@@ -184,15 +185,149 @@ def checkpoint_torture(tmp: Path, kills: int) -> None:
           f"(epochs {loaded_epochs[:5]}...), torn temp files left beside it {leftovers} (the next write removes them)")
 
 
+DEGENERATE_SOURCE = {
+    "healthy": lambda rng, n, d: rng.normal(size=(n, d)),
+    "nan": lambda rng, n, d: np_where(rng.random((n, d)) < 0.2, float("nan"), rng.normal(size=(n, d))),
+    "inf": lambda rng, n, d: np_where(rng.random((n, d)) < 0.2, float("inf"), rng.normal(size=(n, d))),
+    "huge": lambda rng, n, d: rng.normal(size=(n, d)) * 1e37,
+    "constant": lambda rng, n, d: rng.normal(size=(1, d)).repeat(n, axis=0),
+    "1-row": lambda rng, n, d: rng.normal(size=(1, d)),
+    "2-class-only": lambda rng, n, d: rng.normal(size=(n, d)),
+}
+
+
+def np_where(mask, value, array):
+    import numpy as np
+
+    return np.where(mask, value, array)
+
+
+def _degenerate_case(uri: str, step: str, kind: str) -> str:
+    """One optional end-of-run step on one kind of input, wrapped as a run wraps it. Returns
+    drawn | skipped: <reason> (raises if the step escaped its guard)."""
+    import numpy as np
+
+    from sweeps.analysis import analyse_errors, per_class_table
+    from sweeps.analysis.attention_html import attention_page
+    from sweeps.analysis.projections import projection_figure
+    from sweeps.evaluation.metrics import confusion_matrix
+    from sweeps.tracking import MlflowRun
+    from sweeps.tracking.analysis_artifacts import confidence_of, log_prediction_analysis
+    from sweeps.tracking.optional_steps import optional_step
+    from sweeps.tracking.plots import close, confusion_figure, curves_figure, decision_boundary_figure
+
+    rng = np.random.default_rng(0)
+    x = DEGENERATE_SOURCE[kind](rng, 60, 16)
+    n = len(x)
+    classes = ["a", "b", "c"]
+    labels = np.arange(n) % (2 if kind == "2-class-only" else 3)
+    logits = x[:, :3]
+    with np.errstate(all="ignore"):  # the point: probabilities as broken as a diverged model's
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs = probs / probs.sum(axis=1, keepdims=True)
+    preds = np.nan_to_num(logits, nan=0, posinf=0, neginf=0).argmax(axis=1)
+    texts = [f"not a {i} but fine" for i in range(n)]
+
+    def run_step(run) -> None:
+        if step in ("projection_pca", "projection_tsne"):
+            fig, skipped = projection_figure({"hidden": rng.normal(size=(n, 16))}, {"hidden": x}, labels, classes,
+                                             step.split("_")[1])
+            close(fig)
+            if skipped:
+                from sweeps.tracking.optional_steps import record_skip
+
+                record_skip(run, step, "; ".join(skipped))
+        elif step == "confusion_figure":
+            close(confusion_figure(confusion_matrix(labels, preds, 3), classes, "test"))
+        elif step == "training_curves":
+            history = [{"train/loss": v, "val/loss": v, "train/acc": v, "val/acc": v, "lr": v} for v in x[:, 0]]
+            close(curves_figure(history, 1))
+        elif step == "error_analysis":
+            analysis = analyse_errors(texts, labels, preds, confidence_of(probs), classes, np.abs(x[:, 1]))
+            analysis.markdown("errors")
+        elif step == "per_class_table":
+            per_class_table(labels, preds, classes)
+        elif step == "attention_html":
+            attention_page([(texts[0].split() * 4, x[:16, 0], "doc")], "attention")
+        elif step == "decision_boundary":
+            points = x[:, :2]
+            close(decision_boundary_figure(lambda grid: np.resize(x[:, 0], len(grid)), points, labels, "epoch 1"))
+        elif step == "prediction_analysis":
+            log_prediction_analysis(run, classes, labels, preds, probs, confusion_matrix(labels, preds, 3), texts,
+                                    np.abs(x[:, 1]))
+
+    from mlflow.tracking import MlflowClient
+
+    with MlflowRun(uri, "degenerate", run_name=f"{step}-{kind}") as run:
+        if step == "decision_boundary":
+            # The callback's own check (DecisionBoundaryLogger._predict) runs before matplotlib.
+            from sweeps.analysis.inputs import DegenerateInput
+
+            with optional_step(run, step):
+                if not np.isfinite(x).all():
+                    raise DegenerateInput("the model's outputs hold NaN or inf")
+                run_step(run)
+        else:
+            with optional_step(run, step):
+                run_step(run)
+    tags = MlflowClient(uri).get_run(run.run_id).data.tags
+    reasons = [v for k, v in tags.items() if k.startswith("sweeps.skipped.")]
+    return f"skipped: {reasons[0]}" if reasons else "drawn"
+
+
+DEGENERATE_STEPS = ["projection_pca", "projection_tsne", "confusion_figure", "training_curves", "error_analysis",
+                    "per_class_table", "attention_html", "decision_boundary", "prediction_analysis"]
+
+
+def _degenerate_child(uri: str, step: str, kind: str, out) -> None:
+    out.send(_degenerate_case(uri, step, kind))
+
+
+def degenerate_inputs(tmp: Path) -> None:
+    """Every optional end-of-run step on NaN, inf, huge, constant, 1-row and 2-class-only input,
+    each in a forked child so a segfault in native code counts as a crash instead of ending this."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    uri = f"sqlite:///{tmp}/degenerate.db"
+    _degenerate_case(uri, "per_class_table", "healthy")  # create the store once, before forking
+    crashes, outcomes = [], {"drawn": 0, "checked": 0, "caught": 0}
+    for step in DEGENERATE_STEPS:
+        for kind in DEGENERATE_SOURCE:
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_degenerate_child, args=(uri, step, kind, send))
+            child.start()
+            child.join(300)
+            if child.exitcode != 0 or not receive.poll():
+                crashes.append(f"{step} on {kind}: exit {child.exitcode}")
+                continue
+            result = receive.recv()
+            # checked: refused by an input check before native code; caught: raised, and the
+            # step's guard turned the exception into a recorded skip.
+            outcomes["drawn" if result == "drawn" else
+                     "caught" if re.match(r"skipped: \w+(Error|Exception|Warning): ", result) else "checked"] += 1
+            if result != "drawn":
+                print(f"  {step:>20} on {kind:<13} {result}")
+    total = len(DEGENERATE_STEPS) * len(DEGENERATE_SOURCE)
+    print(f"degenerate inputs: {total} step x input cases: {outcomes['drawn']} drawn, {outcomes['checked']} "
+          f"skipped by an input check, {outcomes['caught']} skipped after an exception, all with a recorded reason; "
+          f"{len(crashes)} crashes {crashes if crashes else ''}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--only", choices=["degenerate"], help="run one part only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         csv = write_csv(tmp / "reviews.csv", synthetic_rows(400))
+        if args.only == "degenerate":
+            degenerate_inputs(tmp)
+            return
+        degenerate_inputs(tmp)
         checkpoint_torture(tmp, 20)
         bad_inputs(tmp, csv)
         kill_soak(tmp, csv, args.kills, args.trials)

@@ -12,6 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 
+# Spread, relative to the largest value, below which the points are one point and rounding noise
+# (the mean of identical float32 rows is not always exactly that row).
+_SAME_POINT = 1e-9
+
+
 class DegenerateInput(ValueError):
     """Input an optional analysis step cannot use; ``reason`` says why in a few words."""
 
@@ -43,7 +48,7 @@ def checked_points(points: np.ndarray, min_points: int, what: str = "points") ->
         array = array / largest  # first, so the mean of values near float64's limit cannot overflow
     centred = array - array.mean(axis=0)
     scale = float(np.abs(centred).max()) if centred.size else 0.0
-    if not scale > 0:
+    if not scale > _SAME_POINT:
         raise DegenerateInput(f"all {len(array)} {what} are the same point (zero variance)")
     return centred / scale
 
