@@ -5,7 +5,13 @@ real tracked run; the table is read back from MLflow by `python -m sweeps.report
 Goals: experiment=imdb_best >= 0.905 test accuracy and above uni+bigram TF-IDF LR; BBC >= 0.97;
 imdb_best within 5 minutes.
 
-    .venv/bin/python benchmarks/text_classification.py [--cache runs] [--quick]
+Issue 19's "corpus size" table (``--corpus-size``): the default command vs ``model=logreg_tfidf``
+vs the dataset's best preset on IMDB subsets of 500 / 2,000 / 5,000 / 20,000 labelled reviews,
+Rotten Tomatoes and BBC News, test accuracy, one run each. Goals: default >= 0.72 on Rotten
+Tomatoes, >= 0.78 on 2,000 IMDB reviews, never below logreg - 8 pt; rt_best >= 0.80. And
+``--split-seeds``: imdb_best over three ``data.split_seed`` values (goal: mean >= 0.92).
+
+    .venv/bin/python benchmarks/text_classification.py [--cache runs] [--quick] [--corpus-size] [--split-seeds]
 """
 
 from __future__ import annotations
@@ -34,6 +40,52 @@ BBC_RUNS = {"tfidf-bigram": ["model=logreg_tfidf"], "glove-mean": ["embeddings=g
             "bbc_news_best": ["experiment=bbc_news_best"]}
 
 
+CORPUS_ROWS = {  # row -> (data overrides, best preset)
+    "imdb 500": (["data=imdb", "data.subset=500"], "imdb_best"),
+    "imdb 2000": (["data=imdb", "data.subset=2000"], "imdb_best"),
+    "imdb 5000": (["data=imdb", "data.subset=5000"], "imdb_best"),
+    "imdb 20000": (["data=imdb"], "imdb_best"),
+    "rotten_tomatoes": (["data=rotten_tomatoes"], "rt_best"),
+    "bbc_news": (["data=bbc_news"], "bbc_news_best"),
+}
+
+
+def _test_acc(runs, overrides: list[str]) -> float:
+    args = [sys.executable, "-m", "sweeps", f"paths.runs_dir={runs}", "tracking.tsne=false",
+            "tracking.projection_points=0", "tracking.experiment=corpus-size", *overrides]
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{overrides} failed:\n{done.stderr[-3000:]}")
+    summary = next(line for line in done.stdout.splitlines() if line.startswith("test accuracy"))
+    return float(summary.split()[2])
+
+
+def corpus_size_table(runs) -> None:
+    print("| training rows | default | logreg_tfidf | best preset | default - logreg |")
+    print("|---|---|---|---|---|")
+    verdicts = []
+    for row, (data, preset) in CORPUS_ROWS.items():
+        default, logreg = _test_acc(runs, data), _test_acc(runs, [*data, "model=logreg_tfidf"])
+        best = _test_acc(runs, [f"experiment={preset}", *data])
+        print(f"| {row} | {default:.4f} | {logreg:.4f} | {best:.4f} ({preset}) | {100 * (default - logreg):+.1f} pt |",
+              flush=True)
+        verdicts.append(default >= logreg - 0.08)
+        if row == "rotten_tomatoes":
+            print(f"  goals: default >= 0.72 {'met' if default >= 0.72 else 'NOT met'}; "
+                  f"rt_best >= 0.80 {'met' if best >= 0.80 else 'NOT met'}", flush=True)
+        if row == "imdb 2000":
+            print(f"  goal: default >= 0.78 {'met' if default >= 0.78 else 'NOT met'}", flush=True)
+    print(f"goal: default never below logreg - 8 pt: {'met' if all(verdicts) else 'NOT met'}")
+
+
+def split_seed_table(runs, seeds=(42, 1, 2)) -> None:
+    scores = [_test_acc(runs, ["experiment=imdb_best", f"data.split_seed={seed}"]) for seed in seeds]
+    for seed, score in zip(seeds, scores):
+        print(f"imdb_best data.split_seed={seed}: test acc {score:.4f}", flush=True)
+    mean = sum(scores) / len(scores)
+    print(f"imdb_best mean over split seeds {list(seeds)}: {mean:.4f} (goal >= 0.92: {'met' if mean >= 0.92 else 'NOT met'})")
+
+
 def _run(runs, data: str, name: str, overrides: list[str]) -> float:
     args = [sys.executable, "-m", "sweeps", f"data={data}", f"paths.runs_dir={runs}", "tracking.tsne=false",
             "tracking.experiment=text-benchmark", *overrides]
@@ -51,7 +103,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cache", default=str(REPO / "runs"))
     parser.add_argument("--quick", action="store_true", help="only the baseline and imdb_best rows")
+    parser.add_argument("--corpus-size", action="store_true", help="only issue 19's corpus-size table")
+    parser.add_argument("--split-seeds", action="store_true", help="only imdb_best over three data.split_seed values")
     args = parser.parse_args()
+    if args.corpus_size or args.split_seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = scratch_runs_dir(tmp, args.cache)
+            if args.corpus_size:
+                corpus_size_table(runs)
+            if args.split_seeds:
+                split_seed_table(runs)
+        return
     imdb = {k: v for k, v in IMDB_RUNS.items() if not args.quick or k in ("tfidf-bigram", "imdb_best")}
     with tempfile.TemporaryDirectory() as tmp:
         runs = scratch_runs_dir(tmp, args.cache)

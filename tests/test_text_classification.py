@@ -80,3 +80,51 @@ def test_inconsistent_text_options_name_the_key(tmp_path, tiny_csv, overrides, k
     with pytest.raises(ConfigError) as error:
         train(compose_config(small_overrides(tmp_path / "runs", tiny_csv) + overrides))
     assert error.value.key == key
+
+
+# Issue 19: inputs are measured before training; degenerate ones warn, and an empty vocabulary is refused.
+COLLAPSED = ["embeddings.dim=50", "embeddings.epochs=5", "embeddings.min_token_passes=0"]
+
+
+def test_collapsed_vectors_are_measured_flagged_and_tagged(tmp_path, tiny_csv):
+    result = train(compose_config(small_overrides(tmp_path / "runs", tiny_csv) + COLLAPSED + FAST))
+    client = MlflowClient(result.tracking_uri)
+    run = client.get_run(result.run_id)
+    # 5 Word2Vec epochs over ~6k tokens move every vector onto one shared direction (cosine 0.995).
+    assert run.data.metrics["data/inputs_vector_cosine"] > 0.8
+    assert {"data/inputs_feature_std", "data/inputs_empty_docs"} <= set(run.data.metrics)
+    assert run.data.tags["inputs.warning"].startswith("uninformative inputs: the word2vec vectors")
+    neighbours = open(client.download_artifacts(result.run_id, "embeddings/neighbours.txt", str(tmp_path))).read()
+    assert neighbours.startswith("vectors collapsed") and "(1.00)" not in neighbours
+
+
+def test_enough_token_passes_give_informative_vectors_and_no_warning(tmp_path, tiny_csv):
+    overrides = small_overrides(tmp_path / "runs", tiny_csv) + ["embeddings.dim=50", "embeddings.epochs=5"] + FAST
+    result = train(compose_config(overrides))
+    run = MlflowClient(result.tracking_uri).get_run(result.run_id)
+    # The same corpus and config, but epochs raised to reach embeddings.min_token_passes (cosine ~0.5).
+    assert run.data.metrics["embeddings/epochs_run"] == 100
+    assert run.data.metrics["data/inputs_vector_cosine"] < 0.8 and "inputs.warning" not in run.data.tags
+
+
+@pytest.mark.parametrize("extra", [[], BAG])
+def test_a_vocabulary_emptied_by_min_count_is_refused_before_any_run(tmp_path, tiny_csv, extra):
+    runs = tmp_path / "runs"
+    with pytest.raises(ConfigError) as error:
+        train(compose_config(small_overrides(runs, tiny_csv) + extra + ["embeddings.min_count=100000"]))
+    assert error.value.key == "embeddings.min_count" and "leaves no word" in str(error.value)
+    assert not (runs / "mlflow.db").exists()  # nothing was opened, so nothing is left RUNNING
+
+
+def test_subset_keeps_vectors_fitted_on_the_whole_training_split(tmp_path, tiny_csv):
+    from sweeps.features import prepare_features
+
+    base = small_overrides(tmp_path / "runs", tiny_csv) + ["data.subset=40"]
+    whole = prepare_features(compose_config(base))
+    only = prepare_features(compose_config(base + ["embeddings.fit_on=subset"]))
+    # 40 labelled rows either way (the same stratified draw); the vectors differ: the whole split's
+    # text knows more words, so fewer training tokens are out of vocabulary.
+    assert len(whole.train) == len(only.train) == 40
+    assert (whole.train.labels == only.train.labels).all()
+    assert whole.train.oov_rate <= only.train.oov_rate
+    assert not (whole.test.pooled == only.test.pooled).all()

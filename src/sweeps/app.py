@@ -103,6 +103,9 @@ def _data_summary(features: Features) -> dict[str, float]:
     summary["data/num_classes"] = float(features.num_classes)
     summary.update({f"data/oov_rate_{name}": features.split(name).oov_rate for name in ("train", "val", "test")})
     summary.update({f"time/{k}": v for k, v in features.timings.items()})
+    summary.update(features.quality.metrics())  # data/inputs_*: are the inputs informative?
+    if features.embeddings_epochs:
+        summary["embeddings/epochs_run"] = float(features.embeddings_epochs)
     return summary
 
 
@@ -172,8 +175,11 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
     log.info("data: %d train / %d val / %d test, %d classes, OOV %.1f%% (train), features %s",
              len(features.train), len(features.val), len(features.test), features.num_classes,
              100 * features.train.oov_rate, "cached" if features.cache_hit else "built")
-    if features.neighbours and not features.cache_hit:
+    if features.neighbours and features.vectors_trained:  # once per trained vectors, not per trial
         log.info("nearest neighbours in the %s vectors:\n%s", cfg.embeddings.name, features.neighbours)
+    inputs_warning = features.quality.warning(cfg.embeddings.name)
+    if inputs_warning:
+        log.warning(inputs_warning)
     with open_run(cfg, resume_state.get("run_id") if resume_state else None) as run:
         for callback in callbacks or []:
             if hasattr(callback, "on_run_start"):
@@ -197,7 +203,8 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
         if resume_state is None:
             run.log_params(flatten_config(resolved))
             run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
-            run.set_tags({"device": device, "torch": torch.__version__, "python": platform.python_version()})
+            run.set_tags({"device": device, "torch": torch.__version__, "python": platform.python_version(),
+                          **({"inputs.warning": inputs_warning} if inputs_warning else {})})
             dropped = dropped_rows(cfg, runs_dir / "cache" / "hf")
             if dropped is not None:
                 run.log_metrics({"data/dropped_rows": dropped["total"]}, step=0)

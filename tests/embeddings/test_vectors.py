@@ -7,13 +7,14 @@ import pytest
 from omegaconf import OmegaConf
 
 from sweeps.embeddings import build_vectors
-from sweeps.embeddings.vectors import load_vectors_file
-from sweeps.errors import EmbeddingsError
+from sweeps.embeddings.vectors import load_vectors_file, word2vec_epochs
+from sweeps.errors import ConfigError, EmbeddingsError
 from sweeps.utils.cache import ArrayCache
 from tests.conftest import synthetic_rows
 from sweeps.data import tokenize
 
-W2V = {"name": "word2vec", "dim": 8, "sg": 0, "window": 3, "min_count": 1, "epochs": 3, "workers": 1, "path": None}
+W2V = {"name": "word2vec", "dim": 8, "sg": 0, "window": 3, "min_count": 1, "epochs": 3, "workers": 1, "path": None,
+       "min_token_passes": 0, "max_epochs": 100}
 
 
 def _tokens():
@@ -54,3 +55,28 @@ def test_unreadable_vectors_file_names_the_file(tmp_path, content):
 def test_missing_vectors_file(tmp_path):
     with pytest.raises(EmbeddingsError, match="not found"):
         load_vectors_file(str(tmp_path / "nope.vec"))
+
+
+@pytest.mark.parametrize("tokens, expected", [(129_049, 78), (4_600_000, 5), (1_000, 100), (0, 5)])
+def test_word2vec_epochs_grow_until_enough_token_passes(tokens, expected):
+    cfg = OmegaConf.create({**W2V, "epochs": 5, "min_token_passes": 10_000_000, "max_epochs": 100})
+    # Rotten Tomatoes' 129k tokens need 78 passes to reach 10M; IMDB's 4.6M keep the configured 5;
+    # a tiny corpus stops at max_epochs; an empty one keeps the configured value.
+    assert word2vec_epochs(cfg, tokens) == expected
+
+
+def test_word2vec_epochs_that_ran_are_reported_and_cached(tmp_path):
+    cfg = OmegaConf.create({**W2V, "epochs": 2, "min_token_passes": 3_000, "max_epochs": 50})
+    tokens = _tokens()  # ~800 tokens: 3,000 passes need 4 epochs
+    trained, _ = build_vectors(cfg, tokens, "data", 0, ArrayCache(tmp_path))
+    cached, _ = build_vectors(cfg, tokens, "data", 0, ArrayCache(tmp_path))
+    assert trained.trained and trained.epochs == -(-3_000 // sum(map(len, tokens)))
+    assert not cached.trained and cached.epochs == trained.epochs
+
+
+@pytest.mark.parametrize("name", ["word2vec", "random"])
+def test_a_min_count_that_empties_the_vocabulary_is_one_line_naming_the_key(tmp_path, name):
+    cfg = OmegaConf.create({**W2V, "name": name, "min_count": 100_000})
+    with pytest.raises(ConfigError, match=r"embeddings.min_count.*100000 leaves no word") as error:
+        build_vectors(cfg, _tokens(), "data", 0, ArrayCache(tmp_path))
+    assert "\n" not in str(error.value)

@@ -85,6 +85,11 @@ class DataConf:
     noise: float = 0.1
 
 
+class FitOn(str, Enum):
+    train = "train"
+    subset = "subset"
+
+
 @dataclass
 class EmbeddingsConf:
     # word2vec | glove50 | file | random
@@ -98,6 +103,15 @@ class EmbeddingsConf:
     window: int = 5
     min_count: int = 5
     epochs: int = 5
+    # word2vec: epochs are raised until epochs x training tokens >= this many token passes (small
+    # corpora collapse otherwise), up to max_epochs; 0 = exactly `epochs`.
+    min_token_passes: int = 10_000_000
+    max_epochs: int = 100
+    # Text trained vectors (word2vec, random) are fitted on when data.subset picks N labelled rows:
+    # train = the whole training split (labels unused), subset = only the N rows.
+    fit_on: FitOn = FitOn.train
+    # Z-score each pooled feature with the training split's mean and std (frozen pooled layouts).
+    standardize: bool = True
     # More than one worker is faster but gensim is then not bit-reproducible.
     workers: int = 1
     # Fine-tune the table during training (sparse gradients), initialised from these vectors.

@@ -6,13 +6,19 @@ Three layouts, by what the model learns:
 - attention pooling learns token weights, so it gets padded token ids and the embedding table;
 - trainable embeddings with mean/max/mean_max pooling get CSR bags of word (and bigram) ids with
   per-token weights (:mod:`sweeps.features.bag`), and the pretrained rows that initialise them.
+
+Trained vectors are fitted on the whole training split's text even when ``data.subset`` keeps
+fewer labelled rows (``embeddings.fit_on=train``): a few hundred documents cannot teach Word2Vec
+anything, and a small-data experiment should be about the labels, not about collapsed inputs.
+Pooled features are z-scored with the training split's statistics (``embeddings.standardize``).
+Before training, :mod:`sweeps.features.quality` measures whether the inputs carry signal.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +27,19 @@ from omegaconf import DictConfig, OmegaConf
 
 from sweeps.data import load_rows, make_splits
 from sweeps.data.sources import source_fingerprint
-from sweeps.data.splits import Split
+from sweeps.data.splits import Split, Splits, stratified_subset
 from sweeps.data.text import TOKENIZER_VERSION
 from sweeps.embeddings import WordVectors, build_vectors
-from sweeps.embeddings.vectors import nearest_words
+from sweeps.embeddings.vectors import check_vocabulary, nearest_words
 from sweeps.errors import EmbeddingsError
+from sweeps.features import quality
 from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, tfidf_weights
 from sweeps.utils.cache import ArrayCache, cache_key
 
 log = logging.getLogger(__name__)
 
 # Bump when the feature layout changes so old cache entries are ignored.
-FEATURES_VERSION = "v4"
+FEATURES_VERSION = "v5"  # v5: vectors fitted on the whole training split, standardised pooling, quality
 _SPLITS = ("train", "val", "test")
 _CHUNK_DOCS = 2048
 
@@ -71,11 +78,17 @@ class Features:
     bag_rows: int = 0
     # Attention: the word of each table row (row i + 1), to show which words got the weight.
     vocab: list[str] | None = None
-    # Nearest neighbours of probe words in the vectors used (a sanity check), and the cache file of
-    # vectors trained for this run (Word2Vec), to log as an artifact.
+    # Nearest neighbours of probe words in the vectors used (a sanity check; a one-line flag instead
+    # when the vectors collapsed), and the cache file of vectors trained for this run (Word2Vec), to
+    # log as an artifact.
     neighbours: str = ""
     vectors_file: str = ""
     cache_hit: bool = False
+    # True only in the process call that trained the vectors (not on a cache or in-memory hit).
+    vectors_trained: bool = False
+    # Word2Vec epochs that ran (0 = no Word2Vec), and the input measurements taken before training.
+    embeddings_epochs: int = 0
+    quality: quality.InputQuality = field(default_factory=quality.InputQuality)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -130,12 +143,29 @@ def pooling_of(cfg: DictConfig) -> str:
     return str(getattr(pooling, "value", pooling))
 
 
-def _split_identity(cfg: DictConfig, fingerprint: str) -> dict:
-    """What determines the token splits: not the batching knobs, which only matter to training."""
+def _split_identity(cfg: DictConfig, fingerprint: str, *, whole_train: bool = False) -> dict:
+    """What determines the token splits: not the batching knobs, which only matter to training.
+    ``whole_train``: the training split before ``data.subset`` (the text vectors are fitted on)."""
     data = OmegaConf.to_container(cfg.data, resolve=True)
-    for training_only in ("batch_size", "drop_last"):
+    for training_only in ("batch_size", "drop_last", *(("subset",) if whole_train else ())):
         data.pop(training_only, None)
     return {"data": data, "fingerprint": fingerprint, "tokenizer": TOKENIZER_VERSION}
+
+
+def fits_on_whole_train(cfg: DictConfig) -> bool:
+    """Vectors see the whole training split's text while only ``data.subset`` rows are labelled."""
+    fit_on = str(getattr(cfg.embeddings.fit_on, "value", cfg.embeddings.fit_on))
+    return cfg.data.subset is not None and fit_on == "train"
+
+
+def _labelled_subset(splits: Splits, n: int, seed: int) -> Splits:
+    """``data.subset`` applied to an already split training set: the same stratified draw as
+    :func:`sweeps.data.make_splits` makes (same labels, same order, same seed), val/test unchanged."""
+    train = splits.train
+    keep = stratified_subset(np.arange(len(train)), train.labels, n, seed)
+    subset = Split(tokens=[train.tokens[i] for i in keep], labels=train.labels[keep],
+                   texts=[train.texts[i] for i in keep])
+    return replace(splits, train=subset)
 
 
 def uses_bags(cfg: DictConfig) -> bool:
@@ -169,6 +199,10 @@ def _to_arrays(features: Features) -> dict[str, np.ndarray]:
             arrays[attr] = getattr(features, attr)
     arrays["bag_rows"] = np.asarray(features.bag_rows)
     arrays["neighbours"], arrays["vectors_file"] = np.asarray(features.neighbours), np.asarray(features.vectors_file)
+    arrays["embeddings_epochs"] = np.asarray(features.embeddings_epochs)
+    for name, value in vars(features.quality).items():
+        if value is not None:
+            arrays[f"quality.{name}"] = np.asarray(value)
     if features.vocab is not None:
         arrays["vocab_bytes"], arrays["vocab_offsets"] = _pack_texts(features.vocab)
     for name in _SPLITS:
@@ -206,12 +240,42 @@ def _from_arrays(arrays: dict[str, np.ndarray]) -> Features:
         return FeatureSplit(labels=arrays[f"{name}.labels"], oov_rate=float(arrays[f"{name}.oov_rate"]), texts=texts,
                             **{attr: arrays.get(f"{name}.{attr}") for attr in _SPLIT_ARRAYS})
 
+    measured = {key.removeprefix("quality."): float(value) for key, value in arrays.items()
+                if key.startswith("quality.")}
     return Features(train=split("train"), val=split("val"), test=split("test"),
                     class_names=arrays["class_names"].tolist(), input_dim=int(arrays["input_dim"]),
+                    embeddings_epochs=int(arrays["embeddings_epochs"]),
+                    quality=quality.InputQuality(**measured),
                     embedding_table=arrays.get("embedding_table"), pretrained=arrays.get("pretrained"),
                     bag_rows=int(arrays.get("bag_rows", 0)), cache_hit=True,
                     neighbours=str(arrays["neighbours"]), vectors_file=str(arrays["vectors_file"]),
                     vocab=_unpack_texts(arrays["vocab_bytes"], arrays["vocab_offsets"]) if "vocab_bytes" in arrays else None)
+
+
+def _standardize(features: Features) -> None:
+    """Z-score every pooled dimension with the training split's mean and std (val/test reuse them).
+
+    Mean-pooled Word2Vec features share a large common component and differ by small amounts
+    along the rest; centring removes the common part and scaling gives each dimension unit
+    variance, the input scale Xavier/He initialisation assumes (Glorot & Bengio 2010)."""
+    train = features.train.pooled.astype(np.float64)
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    std[std < 1e-8] = 1.0  # a constant dimension stays constant (zero) rather than blowing up
+    for name in _SPLITS:
+        split = features.split(name)
+        split.pooled = ((split.pooled - mean) / std).astype(np.float32)
+
+
+def _measure(cfg: DictConfig, train_tokens: list[list[str]], vectors: WordVectors, train_docs: list[np.ndarray],
+             pooled: np.ndarray | None) -> quality.InputQuality:
+    """The input checks that apply to this layout (trainable tables start random: no cosine)."""
+    measured = quality.InputQuality(empty_docs=quality.empty_fraction(np.asarray([len(d) for d in train_docs])))
+    if not cfg.embeddings.trainable:
+        rows = quality.frequent_rows(train_tokens, vectors.index())
+        measured.vector_cosine = quality.mean_pairwise_cosine(vectors.vectors[rows].astype(np.float64))
+    if pooled is not None:
+        measured.feature_std = quality.feature_std_ratio(pooled)
+    return measured
 
 
 def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
@@ -220,7 +284,7 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
     mode = pooling_of(cfg)
     token_level = mode == "attention"
     padded_table = torch.cat([torch.zeros(1, vectors.dim), table])
-    built = {}
+    built, train_docs = {}, []
     for name in _SPLITS:
         split = getattr(splits, name)
         docs, oov, doc_oov = _encode(split, index)
@@ -228,6 +292,8 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
             raise EmbeddingsError(f"the {cfg.embeddings.name} vectors cover none of the training tokens "
                                   f"(is embeddings.path the right file for this language/tokenization?)")
         texts = split.texts if name == "test" else None
+        if name == "train":
+            train_docs = docs
         if token_level:
             ids, lengths = _pad(docs, cfg.data.max_tokens)
             built[name] = FeatureSplit(labels=split.labels, ids=ids, lengths=lengths, oov_rate=oov,
@@ -243,12 +309,16 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
                         vocab=list(vectors.words) if token_level else None)
     if uses_bags(cfg):
         _add_bags(cfg, splits, vectors, features)
+    features.quality = _measure(cfg, splits.train.tokens, vectors, train_docs, features.train.pooled)
+    if features.train.pooled is not None and cfg.embeddings.standardize:
+        _standardize(features)
     return features
 
 
 def _add_bags(cfg: DictConfig, splits, vectors: WordVectors, features: Features) -> None:
     """CSR bags over the training vocabulary, and pretrained rows for the words that have one."""
     m = cfg.model
+    check_vocabulary(splits.train.tokens, cfg.embeddings.min_count)
     vocab = build_vocabulary(splits.train.tokens, cfg.embeddings.min_count, m.ngrams, m.bigram_buckets,
                              m.bigram_min_count)
     counts = [count_matrix(getattr(splits, name).tokens, vocab) for name in _SPLITS]
@@ -303,6 +373,7 @@ def prepare_features(cfg: DictConfig) -> Features:
     if memory_key in _IN_MEMORY:
         features = _IN_MEMORY[memory_key]
         features.timings = {"features_s": time.perf_counter() - start}
+        features.vectors_trained = False  # trained (and shown) by an earlier call in this process
         return features
     cached = cache.load(key)
     if cached is not None:
@@ -316,16 +387,23 @@ def prepare_features(cfg: DictConfig) -> Features:
     rows = load_rows(cfg, runs_dir / "cache" / "hf")
     timings["load_rows_s"] = time.perf_counter() - start
     t = time.perf_counter()
-    splits = make_splits(rows, cfg.data.val_fraction, cfg.data.test_fraction, cfg.data.split_seed, cfg.data.subset)
+    whole_train = fits_on_whole_train(cfg)
+    splits = make_splits(rows, cfg.data.val_fraction, cfg.data.test_fraction, cfg.data.split_seed,
+                         None if whole_train else cfg.data.subset)
+    corpus = splits.train.tokens  # the text vectors are fitted on (never val/test)
+    if whole_train:
+        splits = _labelled_subset(splits, cfg.data.subset, cfg.data.split_seed)
     timings["tokenize_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    data_key = cache_key("split", _split_identity(cfg, fingerprint))
-    vectors, vectors_key = build_vectors(cfg.embeddings, splits.train.tokens, data_key, cfg.seed, cache)
+    data_key = cache_key("split", _split_identity(cfg, fingerprint, whole_train=whole_train))
+    vectors, vectors_key = build_vectors(cfg.embeddings, corpus, data_key, cfg.seed, cache)
     timings["embeddings_s"] = time.perf_counter() - t
     t = time.perf_counter()
     features = _build(cfg, splits, vectors)
+    features.vectors_trained, features.embeddings_epochs = vectors.trained, vectors.epochs
     if cfg.embeddings.name != "random":  # random vectors have no neighbours worth reading
-        features.neighbours = nearest_words(vectors)
+        features.neighbours = (collapsed_note(features.quality.vector_cosine) if features.quality.collapsed()
+                               else nearest_words(vectors))
     if cfg.embeddings.name == "word2vec":
         features.vectors_file = str(cache.path(vectors_key))
     timings["features_s"] = time.perf_counter() - t
@@ -333,6 +411,12 @@ def prepare_features(cfg: DictConfig) -> Features:
     features.timings = timings
     _remember(memory_key, features)
     return features
+
+
+def collapsed_note(cosine: float) -> str:
+    """What the neighbour printout says instead of a list of cos 1.00 neighbours."""
+    return (f"vectors collapsed: the {quality.FREQUENT_WORDS} most frequent words have mean pairwise cosine "
+            f"{cosine:.3f} (1.0 = all parallel), so nearest neighbours mean nothing; see the inputs warning")
 
 
 def _remember(key: str, features: Features) -> None:
