@@ -99,6 +99,12 @@ EXTRA_CASES = {
                        "optimizer.lr=0.002", "optimizer.weight_decay=0.0", "trainer.max_epochs=60"],
         "deep_momentum": [*_OVERFIT, "data.subset=300", "model.hidden_dims=[512,512,512]", "optimizer=momentum",
                           "optimizer.lr=0.05", "trainer.max_epochs=80"],
+        # Round 2, chosen after the two above did not overfit (wide_adamw: 8-point gap, flat val
+        # loss; deep_momentum: unstable, val loss zigzagging), both read as such by the diagnoser.
+        "adamw_256x2": [*_OVERFIT, "data.subset=300", "model.hidden_dims=[256,256]", "optimizer=adamw",
+                        "optimizer.lr=0.003", "optimizer.weight_decay=0.0", "trainer.max_epochs=80"],
+        "momentum_slow": [*_OVERFIT, "data.subset=300", "model.hidden_dims=[512,512]", "optimizer=momentum",
+                          "optimizer.lr=0.01", "trainer.max_epochs=120"],
     },
 }
 # The control must be healthy on each data set. On BBC News the default Word2Vec, trained on 1.5k

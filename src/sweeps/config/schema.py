@@ -300,6 +300,8 @@ class DiagnosisConf:
     noisy_val_loss_zigzag: float = 0.03
     # ... costing accuracy: the second half's mean val acc this far below the best epoch's.
     noisy_acc_cost: float = 0.02
+    # ... or the second half's mean val loss this fraction above its minimum.
+    noisy_loss_cost: float = 0.06
     # Harm (a label needs it; without it a rule's finding is an observation): best validation
     # accuracy within this share of the way from chance to perfect (binary: <= 0.6) ...
     harm_chance_margin: float = 0.2

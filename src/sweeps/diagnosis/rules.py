@@ -263,14 +263,15 @@ def noisy_training(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Fin
 
 def _noise_cost(history: list[dict], cfg: DictConfig, start: int, relative: float) -> str | None:
     """The harm of a zigzag: the settled epochs' mean validation accuracy well below the best
-    epoch's (the noise costs accuracy, not just smoothness). A wobble of a few tenths of a point
-    at a run's ceiling costs nothing. Runs without accuracies: the zigzag itself."""
-    val_acc = finite(series(history, "val/acc"))
-    if not val_acc:
-        return f"validation loss reverses by {100 * relative:.1f}% of its level per epoch"
-    cost = max(val_acc) - mean(val_acc[start:] or val_acc)
+    epoch's, or their mean validation loss well above its minimum (the noise costs, not just
+    smoothness). A wobble of a few tenths of a point at a run's ceiling costs nothing."""
+    val_acc, val_loss = finite(series(history, "val/acc")), series(history, "val/loss")
+    cost = max(val_acc) - mean(val_acc[start:] or val_acc) if val_acc else 0.0
     if cost > cfg.noisy_acc_cost:
         return f"the settled epochs average {100 * cost:.1f} points below the best epoch's validation accuracy"
+    excess = mean(val_loss[start:]) / min(val_loss) - 1 if min(val_loss) > 0 else 0.0
+    if excess > cfg.noisy_loss_cost:
+        return f"the settled epochs' validation loss averages {100 * excess:.0f}% above its minimum"
     return None
 
 
