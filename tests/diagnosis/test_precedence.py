@@ -146,3 +146,20 @@ def test_a_loss_that_starts_high_and_creeps_down_is_a_low_lr_not_an_overshoot():
     diagnosis = diagnose(history, CFG, 2)
     assert diagnosis.labels == ["lr_too_low"]
     assert "still falling" in diagnosis.findings[0].harm  # the harm is the unfinished curve
+
+
+def test_a_wobble_at_the_ceiling_is_an_observation_and_a_costly_zigzag_is_noisy_training():
+    # The main job's best trial (val 0.804): its val loss wobbles by ~0.02 around 0.44.
+    wobble = [_epoch(t, v, a + 0.02, a) for t, v, a in zip(
+        [0.485, 0.446, 0.431, 0.425, 0.418, 0.417, 0.414, 0.41, 0.406, 0.408, 0.403],
+        [0.5105, 0.4573, 0.4403, 0.4782, 0.4369, 0.4328, 0.4498, 0.4262, 0.4518, 0.4374, 0.464],
+        [0.752, 0.781, 0.795, 0.772, 0.792, 0.8, 0.797, 0.804, 0.795, 0.796, 0.781])]
+    diagnosis = diagnose(wobble, CFG, 2)
+    assert diagnosis.labels == ["healthy"] and diagnosis.tag_observations == "noisy_training"
+    # The noisy preset (batch 4, Adam 0.01, tanh): the settled val loss averages 10% above its minimum.
+    noisy = [_epoch(t, v, ta, va) for t, v, ta, va in zip(
+        [0.578, 0.544, 0.526, 0.531, 0.533, 0.53, 0.527, 0.525], [0.51, 0.74, 0.467, 0.532, 0.579, 0.52, 0.468, 0.471],
+        [0.719, 0.749, 0.761, 0.765, 0.76, 0.763, 0.766, 0.768], [0.763, 0.691, 0.78, 0.762, 0.77, 0.779, 0.796, 0.788])]
+    diagnosis = diagnose(noisy, CFG, 2)
+    # The noise explains the low training accuracy measured during those noisy epochs.
+    assert diagnosis.labels == ["noisy_training"] and diagnosis.explained == {"underfitting": "noisy_training"}
