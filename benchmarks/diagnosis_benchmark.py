@@ -238,7 +238,7 @@ def _export_studies(runs_dirs: list[str]) -> list[dict]:
                 if "optuna.study_name" not in tags or "best/val/acc" not in metrics:
                     continue
                 trials.append({"study": tags["optuna.study_name"], "run_id": run.info.run_id,
-                               "trial": int(run.data.params.get("optuna_trial.number", -1)),
+                               "trial": int(tags.get("optuna.trial_number", -1)),
                                "pruned": tags.get("pruned") == "true", "val_acc": metrics["best/val/acc"],
                                "test_acc": metrics.get("test/acc"), "recorded": tags.get("diagnosis.labels", "?"),
                                "num_classes": int(metrics.get("data/num_classes", 2)),
