@@ -52,6 +52,18 @@ def projection_figure(before: dict[str, np.ndarray], after: dict[str, np.ndarray
     Returns the figure and the reasons of the panels left blank (empty when every panel drew)."""
     layers = [name for name in ("pooled", "hidden") if name in after]
     fig, axes = plt.subplots(len(layers), 2, figsize=(9, 4.2 * len(layers)), dpi=80, squeeze=False)
+    try:
+        skipped = _draw_panels(axes, layers, before, after, labels, class_names, method, seed)
+    except BaseException:
+        plt.close(fig)  # pyplot keeps every open figure: a study would accumulate them
+        raise
+    fig.suptitle(f"{method.upper()} of {len(labels)} validation documents")
+    fig.tight_layout()
+    return fig, skipped
+
+
+def _draw_panels(axes, layers: list[str], before: dict[str, np.ndarray], after: dict[str, np.ndarray],
+                 labels: np.ndarray, class_names: list[str], method: str, seed: int) -> list[str]:
     skipped = []
     for row, layer in enumerate(layers):
         for col, (when, reps) in enumerate((("before training", before), ("after training", after))):
@@ -71,6 +83,4 @@ def projection_figure(before: dict[str, np.ndarray], after: dict[str, np.ndarray
             ax.set_yticks([])
         if axes[row, 0].has_data():
             axes[row, 0].legend(markerscale=3, fontsize=8)
-    fig.suptitle(f"{method.upper()} of {len(labels)} validation documents")
-    fig.tight_layout()
-    return fig, skipped
+    return skipped
