@@ -28,6 +28,7 @@ from sweeps.errors import ConfigError
 from sweeps.features import Features, prepare_features
 from sweeps.models import build_model
 from sweeps.models.classifier import count_parameters
+from sweeps.study.context import trial_context
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
 from sweeps.tracking.analysis_artifacts import log_prediction_analysis
 from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
@@ -112,7 +113,7 @@ def _data_summary(features: Features) -> dict[str, float]:
 def _in_study(cfg: DictConfig) -> bool:
     """Study trials skip the slow per-run extras (projections, the vectors artifact): a study
     compares numbers, and its parent run carries the study-level plots."""
-    return cfg.optuna_trial.number is not None
+    return trial_context() is not None
 
 
 def _pruned_trial(cfg: DictConfig, fit: FitResult) -> bool:
@@ -153,16 +154,17 @@ def _final_metrics(fit: FitResult, test) -> dict[str, float]:
     }
 
 
-def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
+def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str | None = None) -> RunResult:
     """Run one training job described by ``cfg`` and record it in MLflow.
 
-    ``callbacks`` see every epoch (a study's pruning reporter plugs in here).
+    ``callbacks`` see every epoch (a study's pruning reporter plugs in here). The run is a child
+    of ``parent_run_id`` when given, else of the running sweep's study run (if any).
     """
     validate_config(cfg)
     if cfg.model.name == "logreg_tfidf":
         from sweeps.baselines.run import train_tfidf_logreg
 
-        return train_tfidf_logreg(cfg, callbacks)
+        return train_tfidf_logreg(cfg, callbacks, parent_run_id=parent_run_id)
     device = resolve_device(cfg.trainer.device, str(cfg.trainer.precision))
     if cfg.trainer.num_threads:
         torch.set_num_threads(cfg.trainer.num_threads)
@@ -180,7 +182,7 @@ def train(cfg: DictConfig, callbacks: list | None = None) -> RunResult:
     inputs_warning = features.quality.warning(cfg.embeddings.name)
     if inputs_warning:
         log.warning(inputs_warning)
-    with open_run(cfg, resume_state.get("run_id") if resume_state else None) as run:
+    with open_run(cfg, resume_state.get("run_id") if resume_state else None, parent_run_id) as run:
         for callback in callbacks or []:
             if hasattr(callback, "on_run_start"):
                 callback.on_run_start(run.run_id)

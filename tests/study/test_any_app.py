@@ -41,6 +41,14 @@ def _stored(tmp_path: Path, name: str) -> optuna.Study:
     return optuna.load_study(study_name=name, storage=f"sqlite:///{tmp_path}/optuna.db")
 
 
+def _trials_so_far(tmp_path: Path, name: str) -> list:
+    """The stored trials while a sweep is starting (none before the study exists)."""
+    try:
+        return _stored(tmp_path, name).get_trials()
+    except KeyError:  # the database exists, the study not yet
+        return []
+
+
 def _states(study: optuna.Study) -> list[TrialState]:
     return [t.state for t in study.get_trials()]
 
@@ -86,7 +94,7 @@ def test_an_objective_the_app_never_returns_stops_the_study_after_the_first_tria
     assert _states(_stored(tmp_path, "miss")) == [TrialState.FAIL]
 
 
-@pytest.mark.parametrize("ret,reason", [("none", "returned None"), ("nan", "is nan")])
+@pytest.mark.parametrize("ret,reason", [("none", "returned None"), ("not_finite", "is nan")])
 def test_none_and_nan_fail_the_trial_with_the_reason_stored(tmp_path, ret, reason):
     done = sweep(tmp_path, "x=interval(-1,1)", f"ret={ret}", "hydra.sweeper.n_trials=2",
                  "hydra.sweeper.storage=sqlite:///optuna.db", "hydra.sweeper.study_name=bad", NO_MLFLOW)
@@ -150,8 +158,8 @@ def test_sigkill_then_rerun_resumes_to_the_exact_total(tmp_path):
     proc = sweep(tmp_path, *args, wait=False)
     deadline = time.time() + 60
     while time.time() < deadline:
-        db = tmp_path / "optuna.db"
-        if db.exists() and any(t.state == TrialState.COMPLETE for t in _stored(tmp_path, "kill").get_trials()):
+        if (tmp_path / "optuna.db").exists() and \
+                any(t.state == TrialState.COMPLETE for t in _trials_so_far(tmp_path, "kill")):
             break
         time.sleep(0.3)
     time.sleep(0.5)  # into the next trial
@@ -172,7 +180,7 @@ def test_sigterm_in_a_study_leaves_nothing_running(tmp_path):
                  "hydra.sweeper.mlflow.tracking_uri=sqlite:///mlflow.db", "mlflow_run=true", wait=False)
     deadline = time.time() + 60
     while time.time() < deadline:
-        if (tmp_path / "optuna.db").exists() and _stored(tmp_path, "term").get_trials():
+        if (tmp_path / "optuna.db").exists() and _trials_so_far(tmp_path, "term"):
             break
         time.sleep(0.3)
     time.sleep(1.0)
@@ -237,3 +245,17 @@ def test_lightning_hydra_templates_optuna_config_with_its_target_line_deleted(tm
     done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "3 complete" in done.stdout
+
+
+def test_sweeping_a_plain_app_imports_neither_torch_gensim_nor_datasets(tmp_path):
+    _app_dir(tmp_path)
+    probe = ("import runpy, sys\n"
+             f"sys.argv = ['objective_app.py', '-m', 'hydra/sweeper=optuna', 'x=interval(-1,1)', "
+             f"'hydra.sweeper.n_trials=2', 'hydra.sweep.dir={tmp_path}/multirun', "
+             "'hydra.sweeper.mlflow.tracking_uri=sqlite:///mlflow.db']\n"
+             "try:\n    runpy.run_path('objective_app.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('HEAVY', sorted(m for m in ('torch', 'gensim', 'datasets') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert "2 complete" in done.stdout, done.stderr[-2000:]
+    # The whole sweep, MLflow parent run and study plots included, ran without the heavy libraries.
+    assert "HEAVY []" in done.stdout

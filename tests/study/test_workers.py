@@ -95,6 +95,7 @@ def test_workers_on_one_machine_share_its_cores(monkeypatch):
     try:
         env = share_cores(4)
         assert env["OMP_NUM_THREADS"] == "2" and torch.get_num_threads() == 2
+        monkeypatch.delenv("OMP_NUM_THREADS")  # share_cores sets it for this process too
         assert share_cores(16)["OMP_NUM_THREADS"] == "1"  # never zero threads
         # A thread count the user chose is left alone.
         monkeypatch.setenv("OMP_NUM_THREADS", "3")

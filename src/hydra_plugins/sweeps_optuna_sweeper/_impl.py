@@ -23,6 +23,27 @@ log = logging.getLogger("sweeps.study")
 _MARKER = ".sweeps-study"
 
 
+def _stop_workers(runner: StudyRunner, workers: list, grace_s: float = 20.0) -> None:
+    """SIGTERM the extra workers (each marks its own trial FAIL and its run KILLED); one that has
+    not ended after ``grace_s`` is killed, and its trial is failed here."""
+    import subprocess
+
+    from sweeps.study.job import worker_id
+
+    for proc in workers:
+        proc.terminate()
+    killed = []
+    for proc in workers:
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            killed.append(worker_id(proc.pid))
+    if killed:
+        runner.fail_orphans(killed)
+
+
 class OptunaSweeperImpl:
     def __init__(self, settings: dict) -> None:
         self.settings = StudySettings(**{k: v for k, v in settings.items() if not k.startswith("_")})
@@ -89,9 +110,9 @@ class OptunaSweeperImpl:
                 print(f"error: {exc}", file=sys.stderr)
                 sys.exit(2)
             except Interrupted as exc:
-                trials = ", ".join(str(n) for n in (runner.running if runner else [])) or "none"
-                exit_interrupted(exc, f"trial(s) {trials} marked FAIL, runs KILLED; "
-                                      f"re-run the same command to resume")
+                running = ", ".join(str(n) for n in (runner.running if runner else []))
+                done = f"trial(s) {running} marked FAIL, runs KILLED" if running else "no trial was running"
+                exit_interrupted(exc, f"{done}; re-run the same command to resume")
         return None
 
     def _run(self, runner: StudyRunner) -> None:
@@ -111,10 +132,7 @@ class OptunaSweeperImpl:
                 proc.wait()
             summary = log_study_summary(parent, runner.study, runner.objectives) if parent else {}
         except BaseException as exc:
-            for proc in workers:
-                proc.terminate()
-            for proc in workers:
-                proc.wait(timeout=30)
+            _stop_workers(runner, workers)
             if parent is not None:
                 parent.__exit__(type(exc), exc, None)
             raise

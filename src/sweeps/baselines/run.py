@@ -47,7 +47,6 @@ def train_tfidf_logreg(cfg: DictConfig, callbacks: list | None = None, *,
             "final/train/acc": train["metrics"]["acc"], "model/parameters": model.parameters,
             "data/train_size": len(splits.train), "data/val_size": len(splits.val), "data/test_size": len(splits.test),
             "data/dropped_rows": rows.dropped.get("total", 0),
-            "data/dropped_rows": rows.dropped.get("total", 0),
         }
         run.log_metrics(final, step=1)
         run.set_tags({"stop_reason": "fitted", "stopped_epoch": 1})

@@ -319,19 +319,6 @@ class DiagnosisConf:
 
 
 @dataclass
-class OptunaTrialConf:
-    # Set by the Optuna sweeper for each job, never by hand: which trial of which study this run is.
-    storage: Optional[str] = None
-    study_name: Optional[str] = None
-    number: Optional[int] = None
-    # Metric reported to the trial after each epoch (for pruning); best/<m> = the best <m> so far.
-    report_metric: str = "val/acc"
-    # The study's MLflow parent run; this run becomes its child.
-    parent_run_id: Optional[str] = None
-    heartbeat_interval: float = 10.0
-
-
-@dataclass
 class SweepsConf:
     data: DataConf = MISSING
     embeddings: EmbeddingsConf = MISSING
@@ -345,4 +332,3 @@ class SweepsConf:
     seed: int = 0
     # Free-form tags copied onto the MLflow run.
     tags: dict[str, Any] = field(default_factory=dict)
-    optuna_trial: OptunaTrialConf = field(default_factory=OptunaTrialConf)

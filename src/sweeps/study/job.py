@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import sys
 from typing import Any, Callable, Iterator
 
@@ -26,6 +27,7 @@ from sweeps.study.context import StudyLink, TrialContext, _activate
 log = logging.getLogger("sweeps.study")
 TRIAL_ENV = "SWEEPS_OPTUNA_TRIAL"
 MLFLOW_RUN_ATTR = "mlflow_run_id"
+WORKER_ATTR = "worker"  # host:pid of the process running the job
 
 # Trials asked in this process, by (study name, number): a job launched in-process (basic
 # launcher) reports to the very Trial object the sweeper asked, with the sweeper's study and pruner.
@@ -38,6 +40,11 @@ def register_local(study_name: str, trial) -> None:
 
 def forget_local(study_name: str, number: int) -> None:
     _LOCAL.pop((study_name, number), None)
+
+
+def worker_id(pid: int | None = None) -> str:
+    """``host:pid`` of a process on this machine."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
 def trial_env_override(number: int) -> str:
@@ -121,6 +128,8 @@ class TrialTask:
         if number is None:  # launched without the sweeper's override: a plain job
             return self.task_function(cfg)
         context = TrialContext(self.link, int(number), _open_trial(self.link, int(number)))
+        if context.trial is not None and self.link.storage is not None:
+            context.trial.set_user_attr(WORKER_ATTR, worker_id())
         previous = _activate(context)
         interrupted = True
         try:

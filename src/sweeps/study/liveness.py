@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from typing import Callable
 
 import optuna
@@ -68,7 +69,9 @@ def fail_stale_trials(study: optuna.Study, storage: BaseStorage, grace_period: f
     if not running:
         return []
     if isinstance(storage, RDBStorage):
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
         now_failed = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
         stale = [running[n] for n in running if n in now_failed]
     else:

@@ -83,6 +83,19 @@ def log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]
         return _log_study_summary(run, study, objectives)
 
 
+def _log_label_counts(run: MlflowRun, summary: dict) -> None:
+    """How many trials carry each diagnosis label (sweeps' trainer diagnoses every run): tags on
+    the parent run and a line for the console summary. Apps that do not diagnose get neither."""
+    from sweeps.diagnosis.counts import LABELS_TAG, study_tags, summary_line
+
+    children = run.client.search_runs([run.experiment_id], f"tags.mlflow.parentRunId = '{run.run_id}'",
+                                      max_results=5000)
+    tags = [child.data.tags for child in children if LABELS_TAG in child.data.tags]
+    if tags:
+        run.set_tags(study_tags(tags))
+        summary["diagnosis"] = summary_line(tags)
+
+
 def _log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]) -> dict:
     from optuna.visualization import matplotlib as oplt
 
@@ -104,6 +117,7 @@ def _log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str
     else:
         summary["pareto_trials"] = [t.number for t in study.best_trials]
     run.log_dict(summary, "best.json")
+    _log_label_counts(run, summary)
     plots = {"optimization_history": oplt.plot_optimization_history, "intermediate_values": oplt.plot_intermediate_values,
              "parallel_coordinate": oplt.plot_parallel_coordinate, "slice": oplt.plot_slice}
     if len(complete) >= 2:

@@ -68,6 +68,8 @@ def print_summary(runner, summary: dict, parent) -> None:
     study = runner.study
     for line in trial_lines(study) + best_lines(study, runner.objectives):
         print(line)
+    if summary.get("diagnosis"):
+        print(summary["diagnosis"])
     if parent is None and runner.storage_url is None:
         return
     print("open the UIs (loopback only), then the pages below:")

@@ -34,7 +34,7 @@ from optuna.trial import TrialState
 from sweeps.errors import SweepsError
 from sweeps.study import _storage_adapter as adapter
 from sweeps.study.context import StudyLink
-from sweeps.study.job import forget_local, register_local, trial_env_override
+from sweeps.study.job import WORKER_ATTR, forget_local, register_local, trial_env_override
 from sweeps.study.liveness import beat, fail_stale_trials
 from sweeps.study.objective import ObjectiveError, ObjectiveMissing, objective_values
 from sweeps.study.samplers import build_pruner, build_sampler
@@ -355,6 +355,17 @@ class StudyRunner:
             cmd = [sys.executable, *argv, "hydra.sweeper.n_jobs=1", f"hydra.sweeper.study_name={self.name}"]
             procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env))
         return procs
+
+    def fail_orphans(self, workers: list[str]) -> list[int]:
+        """RUNNING trials of the given (killed) ``host:pid`` workers become FAIL, their runs KILLED."""
+        orphans = [t for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                   if t.user_attrs.get(WORKER_ATTR) in workers]
+        for trial in orphans:
+            adapter.set_user_attr(self.storage, adapter.trial_id(self.storage, self.study, trial.number),
+                                  "fail_reason", "interrupted: its worker was stopped")
+            tell(self.study, trial.number, state=TrialState.FAIL)
+            self._on_stale(trial)
+        return [t.number for t in orphans]
 
     def link(self, parent_run_id: str | None, experiment_id: str | None) -> StudyLink:
         """What every job of this study gets (pickled to jobs in other processes)."""

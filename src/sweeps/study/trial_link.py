@@ -8,8 +8,6 @@ pruner object as the sweeper's when the job runs in-process, the same configurat
 from __future__ import annotations
 
 import math
-import os
-import socket
 
 import optuna
 
@@ -41,7 +39,6 @@ class TrialReporter:
     def on_run_start(self, run_id: str) -> None:
         """Store the MLflow run id on the trial, so each can be found from the other."""
         self.trial.set_user_attr("mlflow_run_id", run_id)
-        self.trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
 
     def on_epoch_end(self, report: EpochReport) -> None:
         if self.metric not in report.metrics:

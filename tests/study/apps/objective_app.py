@@ -37,7 +37,7 @@ def main(cfg: DictConfig):
         return [value, abs(float(cfg.x))]
     if cfg.ret == "dict":
         return {"loss": value, "other": 1.0}
-    if cfg.ret == "nan":
+    if cfg.ret == "not_finite":
         return math.nan
     return None
 

@@ -1,0 +1,93 @@
+"""Per-trial cost of the sweeper on a plain Hydra app, side by side with Hydra's basic sweeper and
+the released hydra-optuna-sweeper.
+
+    python benchmarks/sweeper_overhead.py [--peer-python /path/to/peer-venv/bin/python]
+
+One app (``tests/study/apps/objective_app.py``: ``time.sleep(0.5)``, returns a float) is swept with
+20 and with 10 trials by each contender, in one run on this machine:
+
+- (a) Hydra's basic sweeper over a 20- (10-) value grid, basic launcher;
+- (b) hydra-optuna-sweeper 1.2.0 in its own venv (optuna 2.10.1, SQLAlchemy<2), in memory and
+  sqlite — give ``--peer-python``; that venv is made with
+  ``python -m venv peer && peer/bin/pip install hydra-optuna-sweeper==1.2.0 optuna==2.10.1 'SQLAlchemy<2'``;
+- (c) sweeps' sweeper, in memory and sqlite (MLflow parent run off, as neither peer has one; one
+  more row with it on).
+
+Per trial = (wall(20) - wall(10)) / 10 - 0.5 s: what one more trial costs, start-up excluded.
+Total = (wall(20) - 10 s) / 20: the issue's "ms per trial over the bare 10 s", start-up included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "tests" / "study" / "apps"
+SLEEP = 0.5
+
+
+def _wall(python: str, args: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run([python, "objective_app.py", "-m", *args], cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{python} {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return wall
+
+
+def _contenders(peer_python: str | None, tmp: Path) -> dict[str, tuple[str, callable]]:
+    ours = sys.executable
+
+    def basic(n):
+        return ["hydra/sweeper=basic", f"x=range(0,{n})", f"sleep_s={SLEEP}"]
+
+    def optuna(n, storage, *extra):
+        return ["hydra/sweeper=optuna", "x=interval(-1,1)", f"sleep_s={SLEEP}", f"hydra.sweeper.n_trials={n}",
+                "hydra.sweeper.n_jobs=1", f"hydra.sweeper.storage={storage}", *extra]
+
+    def fresh_db(name):
+        return lambda n: f"sqlite:///{tmp}/{name}-{n}-{time.time_ns()}.db"
+
+    rows = {"(a) Hydra basic sweeper, grid": (ours, basic)}
+    if peer_python:
+        rows["(b) hydra-optuna-sweeper 1.2.0, memory"] = (peer_python, lambda n: optuna(n, "null"))
+        rows["(b) hydra-optuna-sweeper 1.2.0, sqlite"] = (peer_python, lambda n: optuna(n, fresh_db("peer")(n)))
+    off = "hydra.sweeper.mlflow.enabled=false"
+    rows["(c) sweeps, memory"] = (ours, lambda n: optuna(n, "null", off))
+    rows["(c) sweeps, sqlite"] = (ours, lambda n: optuna(n, fresh_db("sweeps")(n), off))
+    rows["(c) sweeps, sqlite + MLflow parent run"] = (
+        ours, lambda n: optuna(n, fresh_db("sweepsml")(n), f"hydra.sweeper.mlflow.tracking_uri=sqlite:///{tmp}/ml.db"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peer-python", help="python of a venv with hydra-optuna-sweeper 1.2.0")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        for name in ("objective_app.py", "objective_app.yaml"):
+            shutil.copy(APP / name, tmp / name)
+        print(f"{'sweeper':42} {'wall 20':>8} {'wall 10':>8} {'per trial':>10} {'total/trial':>12}")
+        results = {}
+        for label, (python, build) in _contenders(args.peer_python, tmp).items():
+            walls = {n: _wall(python, [*build(n), f"hydra.sweep.dir={tmp}/sweep-{time.time_ns()}"], tmp) for n in (20, 10)}
+            per_trial = (walls[20] - walls[10]) / 10 - SLEEP
+            total = (walls[20] - 20 * SLEEP) / 20
+            results[label] = per_trial
+            print(f"{label:42} {walls[20]:7.2f}s {walls[10]:7.2f}s {per_trial * 1000:8.0f} ms {total * 1000:10.0f} ms",
+                  flush=True)
+    basic = results["(a) Hydra basic sweeper, grid"]
+    for label, per_trial in results.items():
+        if label.startswith("(c)"):
+            print(f"{label}: {1000 * (per_trial - basic):+.0f} ms per trial vs (a) (goal: within 15 ms)")
+
+
+if __name__ == "__main__":
+    main()
