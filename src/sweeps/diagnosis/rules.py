@@ -172,8 +172,11 @@ def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding
     losses = finite(series(history, "train/loss"))
     if not (math.isfinite(ratio) and ratio < cfg.low_update_ratio) or len(losses) < 3:
         return None
-    if losses[-1] > losses[0] * 1.01:
-        return None  # a rising loss with tiny steps is something else
+    # A rising loss with tiny steps is something else. The validation loss, when there is one,
+    # is measured on fixed weights: the training loss of tiny steps wobbles with its batches.
+    curve = finite(series(history, "val/loss")) or losses
+    if curve[-1] > curve[0] * 1.01:
+        return None
     return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
                    confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
                    "the weights barely move each step, so the loss can only creep down: more lr would help",
