@@ -289,6 +289,8 @@ class DiagnosisConf:
     underfit_margin: float = 0.6
     # ... with the loss converged (last epochs changed it by less than this fraction).
     plateau_change: float = 0.02
+    # ... and the final train loss at least this fraction of guessing's (ln K).
+    underfit_loss_ratio: float = 0.8
     # lr_too_high: median update/weight ratio above this (healthy is ~1e-3), or a first epoch
     # that overshot above the loss of guessing (ln K) and a tail never below this x ln K.
     high_update_ratio: float = 0.1

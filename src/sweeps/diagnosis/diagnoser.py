@@ -47,6 +47,17 @@ def _explained(found: list[Finding]) -> dict[str, str]:
     return explained
 
 
+# A run that cannot fit its training data is harmed; an internal statistic that explains it
+# (tiny updates, dead units, a vanishing gradient, collapsed inputs) is then its cause.
+LENDS_HARM = ("underfitting",)
+
+
+def _lend_harm(found: list[Finding]) -> None:
+    for symptom in (f for f in found if f.label in LENDS_HARM and f.harm):
+        for cause in (f for f in found if not f.harm and f.label in EXPLAINED_BY[symptom.label]):
+            cause.harm = f"it explains {symptom.label}: {symptom.harm}"
+
+
 def diagnose(history: list[dict[str, float]], cfg: DictConfig, num_classes: int = 2,
              run_params: Mapping[str, str] | None = None, *, facts: RunFacts | None = None) -> Diagnosis:
     """Every rule over the whole history. ``facts`` adds what the curves do not say (the run's
@@ -54,6 +65,7 @@ def diagnose(history: list[dict[str, float]], cfg: DictConfig, num_classes: int 
     ``num_classes`` wins over the positional one."""
     facts = facts or RunFacts(num_classes=num_classes)
     found = [f for f in (rule(history, cfg, facts) for rule in RULES) if f is not None]
+    _lend_harm(found)
     harmful = sorted((f for f in found if f.harm), key=lambda f: CAUSES.index(f.label))
     observations = [f for f in found if not f.harm]
     fixes, withheld = {}, {}
