@@ -1,6 +1,6 @@
 """Fault injection: kills, concurrency, bad input and torn checkpoint writes. Prints figures.
 
-    .venv/bin/python benchmarks/reliability.py [--kills 10] [--skip-postgres] [--only degenerate]
+    .venv/bin/python benchmarks/reliability.py [--kills 10] [--skip-postgres] [--only degenerate|term]
 
 Runs on small synthetic data so the whole suite takes minutes. PostgreSQL is started like the
 tests do (tests/servers.py) when its binaries are present.
@@ -78,6 +78,35 @@ def kill_soak(tmp: Path, csv: Path, kills: int, n_trials: int) -> None:
     print(f"kill soak: {survived} SIGKILLs survived of {kills} attempts; trials expected {n_trials}, "
           f"finished {len(finished(trials))}, duplicates {duplicates(trials)}, trials lost {lost}, "
           f"MLflow runs left RUNNING {running_mlflow_runs(runs)}")
+
+
+def term_soak(tmp: Path, csv: Path, kills: int, n_trials: int) -> None:
+    """SIGTERM (what Slurm scancel, docker stop and systemd send) at random moments of a study run
+    with 2 workers: after each, nothing may be RUNNING in Optuna or MLflow, no waiting for stale
+    heartbeats; re-runs then finish exactly ``n_trials``."""
+    runs = tmp / "term"
+    rng = random.Random(1)
+    stopped, running_left, codes = 0, 0, set()
+    for _ in range(kills):
+        proc = subprocess.Popen([*sweep_cmd(runs, csv, "term", n_trials), "hydra.sweeper.n_jobs=2"], cwd=tmp,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(3.0, 12.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            stopped += 1
+        _, err = proc.communicate(timeout=120)
+        codes.add(proc.returncode)
+        if (runs / "optuna.db").exists():
+            try:
+                trials = optuna.load_study(study_name="term", storage=f"sqlite:///{runs}/optuna.db").trials
+            except KeyError:  # stopped before the study existed
+                trials = []
+            running_left += sum(t.state == TrialState.RUNNING for t in trials) + running_mlflow_runs(runs)
+    subprocess.run(sweep_cmd(runs, csv, "term", n_trials), cwd=tmp, check=True, capture_output=True)
+    trials = optuna.load_study(study_name="term", storage=f"sqlite:///{runs}/optuna.db").trials
+    print(f"SIGTERM soak: {stopped} SIGTERMs of {kills} starts (exit codes {sorted(codes)}); trials or MLflow runs "
+          f"left RUNNING after them: {running_left}; trials expected {n_trials}, finished {len(finished(trials))}, "
+          f"duplicates {duplicates(trials)}")
 
 
 def concurrency(tmp: Path, csv: Path, postgres: str | None, n_trials: int) -> None:
@@ -319,7 +348,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--only", choices=["degenerate"], help="run one part only")
+    parser.add_argument("--only", choices=["degenerate", "term"], help="run one part only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -327,10 +356,14 @@ def main() -> None:
         if args.only == "degenerate":
             degenerate_inputs(tmp)
             return
+        if args.only == "term":
+            term_soak(tmp, csv, args.kills, args.trials)
+            return
         degenerate_inputs(tmp)
         checkpoint_torture(tmp, 20)
         bad_inputs(tmp, csv)
         kill_soak(tmp, csv, args.kills, args.trials)
+        term_soak(tmp, csv, args.kills, args.trials)
         postgres = None
         if not args.skip_postgres:
             from tests.servers import PostgresUnavailable, start_postgres

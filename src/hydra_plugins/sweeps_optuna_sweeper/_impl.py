@@ -6,12 +6,12 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, List
+from typing import List
 
 from hydra.core.plugins import Plugins
 from hydra.types import HydraContext, TaskFunction
 from hydra.utils import get_method
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from sweeps.errors import SweepsError
 from sweeps.study.job import TrialTask

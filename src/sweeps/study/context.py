@@ -8,7 +8,7 @@ MLflow loads :mod:`sweeps.study.mlflow_context`, which reads this, in every proc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
     import optuna

@@ -13,7 +13,6 @@ finished trial); every other FAIL the sweeper tells has one.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 import warnings
@@ -25,7 +24,6 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sweeps.study import _storage_adapter as adapter
 
-log = logging.getLogger("sweeps.study")
 HEARTBEAT_ATTR = "sweeps.heartbeat"
 
 
@@ -63,25 +61,22 @@ class Heartbeat:
 
 
 def fail_stale_trials(study: optuna.Study, storage: BaseStorage, grace_period: float,
-                      on_stale: Callable[[FrozenTrial], None] | None = None) -> list[int]:
-    """Mark RUNNING trials whose job stopped beating FAIL; ``on_stale`` gets each one."""
-    running = {t.number: t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-    if not running:
-        return []
+                      on_stale: Callable[[FrozenTrial], None] | None = None) -> None:
+    """Mark RUNNING trials whose job stopped beating FAIL.
+
+    RDB storages: Optuna's own check, which calls the storage's ``failed_trial_callback`` for each
+    (the runner opens the storage with one). JournalStorage: the user-attribute heartbeat, and
+    ``on_stale`` for each.
+    """
     if isinstance(storage, RDBStorage):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)
-        now_failed = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
-        stale = [running[n] for n in running if n in now_failed]
-    else:
-        stale = [t for t in running.values() if _silent_for(t) > grace_period and _fail(study, storage, t)]
-    for trial in stale:
-        if on_stale is not None:
+        return
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for trial in running:
+        if _silent_for(trial) > grace_period and _fail(study, storage, trial) and on_stale is not None:
             on_stale(trial)
-    if stale:
-        log.warning("marked stale trials FAIL (their job stopped): %s", [t.number for t in stale])
-    return [t.number for t in stale]
 
 
 def _silent_for(trial: FrozenTrial) -> float:

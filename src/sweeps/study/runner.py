@@ -39,7 +39,7 @@ from sweeps.study.liveness import beat, fail_stale_trials
 from sweeps.study.objective import ObjectiveError, ObjectiveMissing, objective_values
 from sweeps.study.samplers import build_pruner, build_sampler
 from sweeps.study.settings import StudySettings
-from sweeps.study.space import SearchSpace, SearchSpaceError, parse_search_space
+from sweeps.study.space import SearchSpace, parse_search_space
 from sweeps.study.storage import absolute_url, load_or_create_study, open_storage
 
 log = logging.getLogger("sweeps.study")
@@ -158,7 +158,8 @@ class StudyRunner:
             check_overrides(self.space.trial_overrides(self.space.sample_point()))
         self.storage_url = absolute_url(settings.storage)
         self.storage = None if self.storage_url is None else open_storage(
-            self.storage_url, heartbeat_interval=settings.heartbeat_interval, grace_period=settings.grace_period)
+            self.storage_url, heartbeat_interval=settings.heartbeat_interval, grace_period=settings.grace_period,
+            failed_trial_callback=lambda _study, trial: self._on_stale(trial))
         name = settings.study_name or (default_study_name(self.space, settings) if self.storage else None)
         self.study = load_or_create_study(self.storage, name, self.directions, pruner=self.pruner)
         self.name = self.study.study_name
@@ -236,7 +237,7 @@ class StudyRunner:
                 (t for t in trials if t.number != trial.number and _same_params(t.params, trial.params)), None)
             if twin is None:
                 if self.storage is not None:
-                    beat(self.storage, adapter.trial_id(self.storage, self.study, trial.number))
+                    beat(self.storage, adapter.id_of(trial))
                 return trial
             self._discard(trial, f"duplicate of trial {twin.number}; resampled")
             self.study.sampler.reseed_rng()
@@ -284,6 +285,8 @@ class StudyRunner:
 
     # -- the loop ----------------------------------------------------------------------------------
     def _on_stale(self, trial) -> None:
+        """A stale trial's MLflow run, left RUNNING by its dead job, becomes KILLED."""
+        log.warning("trial %d is stale (its job stopped): FAIL", trial.number)
         run_id = trial.user_attrs.get("mlflow_run_id")
         if run_id and self.mlflow is not None:
             from mlflow.tracking import MlflowClient

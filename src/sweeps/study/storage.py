@@ -111,7 +111,7 @@ def load_or_create_study(storage: BaseStorage | None, name: str | None, directio
         except optuna.exceptions.DuplicatedStudyError:
             time.sleep(0.05 * (attempt + 1))
             continue
-        except Exception as exc:
+        except Exception:
             if attempt == _CREATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.1 * (attempt + 1) + random.random() * 0.2)
