@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from typing import Any
 
 import hydra
@@ -14,7 +12,7 @@ from omegaconf import DictConfig
 
 from sweeps.config import register_configs
 from sweeps.config.compose import CONF_DIR
-from sweeps.errors import SweepsError
+from sweeps.errors import SweepsError, exit_on_user_error
 from sweeps.study.context import TrialContext, trial_context
 from sweeps.utils.signals import Interrupted, exit_interrupted, signals_as_exceptions
 
@@ -63,10 +61,7 @@ def main(cfg: DictConfig) -> Any:
             for line in summary_lines(result):
                 print(line)
         except SweepsError as exc:
-            if os.environ.get("HYDRA_FULL_ERROR") == "1":
-                raise
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
+            exit_on_user_error(exc)
         except Interrupted as exc:
             exit_interrupted(exc, interrupted_summary(exc, cfg))
     return result.metrics

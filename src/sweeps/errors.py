@@ -7,6 +7,10 @@ their traceback.
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import NoReturn
+
 
 class SweepsError(Exception):
     """A problem with the user's input: config, data, embeddings or checkpoint."""
@@ -30,3 +34,12 @@ class EmbeddingsError(SweepsError):
 
 class CheckpointError(SweepsError):
     """A checkpoint is missing, corrupt or does not fit the configured model."""
+
+
+def exit_on_user_error(exc: SweepsError) -> NoReturn:
+    """What an entry point does with a :class:`SweepsError`: one line on stderr, exit status 2.
+    With ``HYDRA_FULL_ERROR=1`` the exception propagates instead, traceback and all."""
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        raise exc
+    print(f"error: {exc}", file=sys.stderr)
+    sys.exit(2)

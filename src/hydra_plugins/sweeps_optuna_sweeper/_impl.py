@@ -13,7 +13,7 @@ from hydra.types import HydraContext, TaskFunction
 from hydra.utils import get_method
 from omegaconf import DictConfig
 
-from sweeps.errors import SweepsError
+from sweeps.errors import SweepsError, exit_on_user_error
 from sweeps.study.job import TrialTask
 from sweeps.study.runner import MlflowTarget, StudyRunner
 from sweeps.study.settings import StudySettings
@@ -105,10 +105,7 @@ class OptunaSweeperImpl:
                                      custom_search_space=custom, app_config=self.config, mlflow=self._mlflow())
                 self._run(runner)
             except SweepsError as exc:
-                if os.environ.get("HYDRA_FULL_ERROR") == "1":
-                    raise
-                print(f"error: {exc}", file=sys.stderr)
-                sys.exit(2)
+                exit_on_user_error(exc)
             except Interrupted as exc:
                 running = ", ".join(str(n) for n in (runner.running if runner else []))
                 done = f"trial(s) {running} marked FAIL, runs KILLED" if running else "no trial was running"
