@@ -39,7 +39,7 @@ from sweeps.tracking.representations import RepresentationLogger, log_attention_
 from sweeps.tracking.run_setup import RunResult, open_run, run_name
 from sweeps.training import EarlyStopping, FitResult, LoopOptions, TensorSplit, Trainer, build_scheduler
 from sweeps.training.bags import BagSplit
-from sweeps.training.optim import build_model_optimizer
+from sweeps.training.optim import build_model_optimizer, effective_lr
 from sweeps.training.checkpoint import load_model_state
 from sweeps.training.faults import faults_from_env
 from sweeps.training.resume import changed_on_resume, load_resume_state
@@ -80,6 +80,11 @@ def loop_options(cfg: DictConfig, device: str) -> LoopOptions:
     )
 
 
+def effective_batch_size(cfg: DictConfig) -> int:
+    """Examples per optimizer step, the batch size ``optimizer.scale_lr_with_batch`` scales for."""
+    return cfg.data.batch_size * cfg.trainer.accumulate_grad_batches
+
+
 def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = None,
                   checkpoint_dir: Path | None = None, checkpoint_extra: dict[str, Any] | None = None) -> Trainer:
     """Model, optimizer, schedule and loop for ``cfg``; seeded so weights are reproducible."""
@@ -88,8 +93,7 @@ def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = 
     table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
     pretrained = torch.from_numpy(features.pretrained) if features.pretrained is not None else None
     model = build_model(cfg, features.input_dim, features.num_classes, table, pretrained, features.bag_rows)
-    effective_batch = options.batch_size * options.accumulate_grad_batches
-    optimizer = build_model_optimizer(cfg.optimizer, model, effective_batch)
+    optimizer = build_model_optimizer(cfg.optimizer, model, effective_batch_size(cfg))
     batches = len(features.train) // options.batch_size if options.drop_last else -(-len(features.train) // options.batch_size)
     steps_per_epoch = max(1, -(-max(1, batches) // options.accumulate_grad_batches))
     schedule = build_scheduler(cfg.schedule, optimizer, steps_per_epoch, cfg.trainer.max_epochs)
@@ -203,7 +207,9 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
                                                    features.class_names, cfg.tracking.projection_points,
                                                    cfg.tracking.tsne, cfg.seed)
         if resume_state is None:
-            run.log_params(flatten_config(resolved))
+            # optimizer.lr as configured, optimizer.effective_lr as it ran (after batch-size scaling).
+            run.log_params({**flatten_config(resolved),
+                            "optimizer.effective_lr": effective_lr(cfg.optimizer, effective_batch_size(cfg))})
             run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
             run.set_tags({"device": device, "torch": torch.__version__, "python": platform.python_version(),
                           **({"inputs.warning": inputs_warning} if inputs_warning else {})})

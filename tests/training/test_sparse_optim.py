@@ -19,8 +19,8 @@ class _Model(nn.Module):
         return self.head(self.table(ids, offsets)).squeeze(-1)
 
 
-def _cfg(name: str = "adam"):
-    return OmegaConf.create({"name": name, "lr": 0.1, "weight_decay": 0.0, "momentum": 0.0, "nesterov": False,
+def _cfg(name: str = "adam", momentum: float = 0.0):
+    return OmegaConf.create({"name": name, "lr": 0.1, "weight_decay": 0.0, "momentum": momentum, "nesterov": False,
                              "betas": [0.9, 0.999], "eps": 1e-8, "alpha": 0.99, "impl": "torch",
                              "scale_lr_with_batch": "none", "base_batch_size": 64})
 
@@ -58,5 +58,5 @@ def test_schedule_reaches_both_and_state_round_trips():
 
 
 def test_sgd_keeps_sgd_for_the_table():
-    optimizer = build_model_optimizer(_cfg("momentum"), _Model())
+    optimizer = build_model_optimizer(_cfg("momentum", momentum=0.9), _Model())
     assert isinstance(optimizer.sparse, torch.optim.SGD) and optimizer.sparse.param_groups[0]["momentum"] == 0.9

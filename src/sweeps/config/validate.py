@@ -100,6 +100,8 @@ def validate_config(cfg: DictConfig) -> None:
     _require(opt.lr > 0, "optimizer.lr", f"must be > 0, got {opt.lr}")
     _require(opt.weight_decay >= 0, "optimizer.weight_decay", f"must be >= 0, got {opt.weight_decay}")
     _require(0 <= opt.momentum < 1, "optimizer.momentum", f"must be in [0, 1), got {opt.momentum}")
+    _require(not (opt.nesterov and opt.momentum == 0), "optimizer.nesterov",
+             "needs optimizer.momentum > 0 (Nesterov looks ahead along the velocity)")
     _one_of(opt.scale_lr_with_batch, "optimizer.scale_lr_with_batch", ("none", "linear", "sqrt"))
     _require(opt.base_batch_size >= 1, "optimizer.base_batch_size", f"must be >= 1, got {opt.base_batch_size}")
 

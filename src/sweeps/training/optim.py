@@ -24,6 +24,22 @@ def scaled_lr(lr: float, rule: str, batch_size: int, base_batch_size: int) -> fl
     raise ValueError(f"unknown lr scaling rule {rule!r}")
 
 
+def effective_lr(cfg: DictConfig, effective_batch_size: int | None = None) -> float:
+    """The learning rate the optimizer starts with: ``cfg.lr`` after ``cfg.scale_lr_with_batch``.
+
+    Args:
+        cfg: the ``optimizer`` node.
+        effective_batch_size: examples per optimizer step (batch size x accumulated batches);
+            ``None`` means ``cfg.base_batch_size``, i.e. no scaling.
+
+    Returns:
+        The rate the run trains with (before any schedule), which runs log as ``optimizer.effective_lr``
+        beside the configured ``optimizer.lr``.
+    """
+    return scaled_lr(cfg.lr, cfg.scale_lr_with_batch, effective_batch_size or cfg.base_batch_size,
+                     cfg.base_batch_size)
+
+
 def _fused(params: list[torch.nn.Parameter]) -> dict[str, bool]:
     """torch's fused kernels where they apply: one call updates every tensor instead of a Python
     loop over them, which shows at small batches (a batch-32 epoch of the imdb study's MLP:
@@ -37,8 +53,7 @@ def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter],
                     effective_batch_size: int | None = None) -> torch.optim.Optimizer:
     """``sgd``/``momentum``/``adam`` add weight decay to the gradient (L2, coupled); ``adamw`` decouples it."""
     params = [p for p in params if p.requires_grad]
-    lr = scaled_lr(cfg.lr, cfg.scale_lr_with_batch, effective_batch_size or cfg.base_batch_size,
-                   cfg.base_batch_size)
+    lr = effective_lr(cfg, effective_batch_size)
     if cfg.impl == "scratch":
         from sweeps.lab.optimizers import ScratchOptimizer
 
@@ -47,7 +62,8 @@ def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter],
     if cfg.name == "sgd":
         return torch.optim.SGD(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
     if cfg.name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum or 0.9, nesterov=cfg.nesterov,
+        # The configured momentum as is: 0 means plain SGD steps (conf/optimizer/momentum.yaml says 0.9).
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
                                weight_decay=cfg.weight_decay, **fused)
     betas = tuple(cfg.betas)
     if cfg.name == "adam":
@@ -120,7 +136,7 @@ def build_model_optimizer(cfg: DictConfig, model: torch.nn.Module,
 def scratch_hyperparameters(cfg: DictConfig) -> dict:
     """The config's hyperparameters in the scratch rules' terms (same meaning as torch's)."""
     if cfg.name in ("sgd", "momentum"):
-        momentum = (cfg.momentum or 0.9) if cfg.name == "momentum" else 0.0
+        momentum = cfg.momentum if cfg.name == "momentum" else 0.0
         return {"momentum": momentum, "nesterov": cfg.nesterov, "weight_decay": cfg.weight_decay}
     if cfg.name in ("adam", "adamw"):
         return {"betas": tuple(cfg.betas), "eps": cfg.eps, "weight_decay": cfg.weight_decay}
