@@ -126,3 +126,12 @@ def test_a_diverging_trial_is_pruned_with_its_reason_and_the_sweep_goes_on(tmp_p
     assert [t.state for t in trials] == [TrialState.PRUNED] * 2
     assert all(t.user_attrs["pruned_reason"] == "diverged" for t in trials)
     assert all(r.info.status == "FINISHED" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
+
+
+def test_an_objective_no_trial_logs_stops_the_study_at_the_first_epoch(tmp_path, tiny_csv):
+    done = _sweep(tmp_path, tiny_csv, ["hydra.sweeper.objective=val/accuracy"])
+    # One line naming the objective and the metrics the run does log; the study stops at once.
+    assert done.returncode == 2 and "'val/accuracy'" in done.stderr and "val/acc" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert [t.state for t in _study(tmp_path).get_trials()] == [TrialState.FAIL]
+    assert all(r.info.status != "RUNNING" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
