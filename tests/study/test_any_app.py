@@ -140,6 +140,7 @@ def test_the_apps_own_mlflow_run_becomes_a_child_of_the_study_linked_both_ways(t
     assert all(r.info.status == "FINISHED" for r in runs)
 
 
+@pytest.mark.slow  # sleep-bound: 4 trials of 5 s
 def test_a_trial_longer_than_the_grace_period_with_two_workers_is_not_stale(tmp_path):
     done = sweep(tmp_path, "x=interval(-1,1)", "sleep_s=5", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
                  "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=2",
@@ -151,6 +152,7 @@ def test_a_trial_longer_than_the_grace_period_with_two_workers_is_not_stale(tmp_
     assert all((t.datetime_complete - t.datetime_start).total_seconds() >= 5 for t in trials)
 
 
+@pytest.mark.slow  # sleep-bound: waits out the grace period
 def test_sigkill_then_rerun_resumes_to_the_exact_total(tmp_path):
     args = ["x=interval(-1,1)", "sleep_s=2", "hydra.sweeper.n_trials=4", "hydra.sweeper.heartbeat_interval=1",
             "hydra.sweeper.grace_period=2", "hydra.sweeper.storage=sqlite:///optuna.db",
