@@ -178,3 +178,9 @@ def test_tiny_steps_that_leave_the_model_unable_to_fit_are_the_cause_of_the_unde
     diagnosis = diagnose(history, CFG, 2)
     assert diagnosis.labels == ["lr_too_low"] and diagnosis.explained == {"underfitting": "lr_too_low"}
     assert "explains underfitting" in diagnosis.findings[0].harm
+
+
+def test_each_input_check_alone_is_enough():
+    # Issue 19's collapsed Word2Vec as sweeps.features.quality measures it: spread 0.11; or most docs empty.
+    for data in ({"data/inputs_feature_std": 0.11}, {"data/inputs_empty_docs": 0.7}):
+        assert diagnose(CASES["dying_relu"], CFG, facts=RunFacts(data=data)).labels == ["uninformative_inputs"], data

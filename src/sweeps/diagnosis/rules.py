@@ -16,11 +16,9 @@ Sources the thresholds (``conf/diagnosis/default.yaml``) follow:
   Karpathy's "A Recipe for Training Neural Networks"), and a loss that never beats chance.
 - underfitting and noisy training: curve-shape heuristics (plateau at a poor accuracy; validation
   loss reversing between epochs).
-- uninformative inputs: issue 19's measurements (Word2Vec on small corpora: every frequent word's
-  neighbour at cosine 1.00, dead fraction 0.87, a coin-flip model); the thresholds (cosine 0.9,
-  spread 0.02, half the documents empty) sit far from that collapse and from working inputs
-  (Word2Vec on the 20k IMDB training reviews: mean cosine 0.09 over the 200 most frequent words,
-  median per-dimension std of the pooled features 0.48 of their mean magnitude).
+- uninformative inputs: issue 19's measurements (``sweeps.features.quality``, whose warning uses
+  the same thresholds): collapsed Word2Vec reads cosine 0.999 and feature spread 0.10-0.12 (a
+  coin-flip model, dead fraction 0.87); healthy Word2Vec 0.03-0.26 and >= 0.6, GloVe 50d 0.65.
 - harm (``harm_chance_margin``, ``harm_reference_gap``): see ``sweeps.diagnosis.harm``.
 Each rule is a plain function so a test can feed it a history and check its verdict.
 """
