@@ -34,7 +34,8 @@ class Pooling(str, Enum):
 class Init(str, Enum):
     xavier = "xavier"
     xavier_normal = "xavier_normal"
-    he = "he"
+    kaiming = "kaiming"
+    he = "he"  # alias of kaiming
     normal = "normal"
     zeros = "zeros"
     default = "default"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sweeps.lab.activations import get_activation
+from sweeps.lab.activations import LEAKY_SLOPE, get_activation
 
 
 class Layer:
@@ -31,25 +31,57 @@ class Layer:
         return type(self).__name__
 
 
+# Other names accepted for a scheme: "he" is Kaiming He's init, which torch calls kaiming.
+INIT_ALIASES = {"he": "kaiming", "xavier_uniform": "xavier"}
+
+
+def gain(activation: str) -> float:
+    """torch.nn.init.calculate_gain: the factor that keeps the activation's output variance steady."""
+    if activation == "relu":
+        return float(np.sqrt(2.0))
+    if activation == "leaky_relu":
+        return float(np.sqrt(2.0 / (1 + LEAKY_SLOPE**2)))
+    if activation == "tanh":
+        return 5.0 / 3.0
+    return 1.0  # sigmoid, gelu, identity: torch's gain for these is 1
+
+
 def init_weight(n_out: int, n_in: int, scheme: str, rng: np.random.Generator, dtype, std: float = 0.01,
                 activation: str = "relu") -> np.ndarray:
-    """Xavier keeps activation variance steady for tanh/sigmoid (Var W = 2/(n_in+n_out));
-    He for ReLU (Var W = 2/n_in) compensates for the half of units ReLU zeroes."""
-    if scheme in ("xavier", "xavier_uniform"):
-        gain = 5 / 3 if activation == "tanh" else 1.0
-        bound = gain * np.sqrt(6.0 / (n_in + n_out))
-        w = rng.uniform(-bound, bound, size=(n_out, n_in))
+    """A (n_out, n_in) weight drawn as torch.nn.init draws it for the same scheme name.
+
+    ``xavier`` / ``xavier_normal``: Var W = gain^2 * 2 / (n_in + n_out), uniform / normal, so
+    activations keep their variance for tanh/sigmoid; ``kaiming`` (alias ``he``): normal with
+    Var W = gain^2 / n_in (2 / n_in for ReLU), compensating for the half of units ReLU zeroes;
+    ``normal``: N(0, std^2); ``zeros``; ``default``: torch's nn.Linear default, U(-1/sqrt(n_in),
+    1/sqrt(n_in)).
+    """
+    scheme = INIT_ALIASES.get(scheme, scheme)
+    shape = (n_out, n_in)  # torch's layout
+    if scheme == "xavier":
+        bound = gain(activation) * np.sqrt(6.0 / (n_in + n_out))
+        w = rng.uniform(-bound, bound, size=shape)
     elif scheme == "xavier_normal":
-        w = rng.normal(0.0, np.sqrt(2.0 / (n_in + n_out)), size=(n_out, n_in))
-    elif scheme == "he":
-        w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
-    elif scheme in ("normal", "default"):
-        w = rng.normal(0.0, std, size=(n_out, n_in))
+        w = rng.normal(0.0, gain(activation) * np.sqrt(2.0 / (n_in + n_out)), size=shape)
+    elif scheme == "kaiming":
+        # torch's kaiming_normal_ (fan_in) with the ReLU gain, or the leaky ReLU's for leaky_relu.
+        w = rng.normal(0.0, gain("leaky_relu" if activation == "leaky_relu" else "relu") / np.sqrt(n_in), size=shape)
+    elif scheme == "normal":
+        w = rng.normal(0.0, std, size=shape)
     elif scheme == "zeros":
-        w = np.zeros((n_out, n_in))
+        w = np.zeros(shape)
+    elif scheme == "default":
+        w = rng.uniform(-1 / np.sqrt(n_in), 1 / np.sqrt(n_in), size=shape)
     else:
         raise ValueError(f"unknown init {scheme!r}")
     return w.astype(dtype)
+
+
+def init_bias(n_out: int, n_in: int, scheme: str, rng: np.random.Generator, dtype) -> np.ndarray:
+    """Zero biases, except torch's ``default``: U(-1/sqrt(n_in), 1/sqrt(n_in)) like nn.Linear's."""
+    if INIT_ALIASES.get(scheme, scheme) == "default":
+        return rng.uniform(-1 / np.sqrt(n_in), 1 / np.sqrt(n_in), size=n_out).astype(dtype)
+    return np.zeros(n_out, dtype)
 
 
 class Linear(Layer):
@@ -57,7 +89,8 @@ class Linear(Layer):
                  dtype=np.float64, std: float = 0.01, activation: str = "relu") -> None:
         super().__init__()
         rng = rng or np.random.default_rng(0)
-        self.params = {"W": init_weight(n_out, n_in, init, rng, dtype, std, activation), "b": np.zeros(n_out, dtype)}
+        self.params = {"W": init_weight(n_out, n_in, init, rng, dtype, std, activation),
+                       "b": init_bias(n_out, n_in, init, rng, dtype)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     def forward(self, x, train=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sweeps.lab.layers import ActivationLayer, BatchNorm, Dropout, Layer, Linear, Residual, Sequential
+from sweeps.lab.layers import INIT_ALIASES, ActivationLayer, BatchNorm, Dropout, Layer, Linear, Residual, Sequential
 from sweeps.lab.losses import loss_for
 
 
@@ -27,7 +27,9 @@ class MLP:
             if dropout:
                 block.append(Dropout(dropout, rng))
             layers.append(Residual(Sequential(block)) if residual and n_in == n_out else Sequential(block))
-        head_init = "xavier" if init in ("he", "xavier_normal") else init
+        # The output layer has no activation to compensate for: variance-preserving schemes use plain
+        # Xavier there (gain 1), the others (normal, zeros, default) the same scheme as the body.
+        head_init = "xavier" if INIT_ALIASES.get(init, init) in ("kaiming", "xavier", "xavier_normal") else init
         layers.append(Linear(sizes[-2], sizes[-1], head_init, rng, dtype, std, "identity"))
         self.net = Sequential(layers)
         self.num_outputs = sizes[-1]

@@ -22,8 +22,19 @@ def _name(value) -> str:
     return str(getattr(value, "value", value))
 
 
+# Other names accepted for a scheme: "he" is Kaiming He's init, which torch calls kaiming.
+INIT_ALIASES = {"he": "kaiming", "xavier_uniform": "xavier"}
+
+
 def init_linear(layer: nn.Linear, scheme: str, activation: str, std: float = 0.01) -> None:
-    """Initialise one linear layer; biases start at zero except under torch's default."""
+    """Initialise one linear layer with the torch.nn.init function of that name.
+
+    ``xavier`` / ``xavier_normal``: Glorot uniform / normal with the activation's gain;
+    ``kaiming`` (alias ``he``): He normal, fan-in; ``normal``: N(0, std^2); ``zeros``;
+    ``default``: nn.Linear's own init. Biases start at zero except under ``default``. The NumPy
+    lab (``sweeps.lab.layers.init_weight``) draws the same distributions for the same names.
+    """
+    scheme = INIT_ALIASES.get(scheme, scheme)
     if scheme == "default":
         return
     gain = nn.init.calculate_gain("leaky_relu" if activation == "leaky_relu" else
@@ -32,9 +43,11 @@ def init_linear(layer: nn.Linear, scheme: str, activation: str, std: float = 0.0
         nn.init.xavier_uniform_(layer.weight, gain=gain)
     elif scheme == "xavier_normal":
         nn.init.xavier_normal_(layer.weight, gain=gain)
-    elif scheme == "he":
-        nonlinearity = "leaky_relu" if activation == "leaky_relu" else "relu"
-        nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
+    elif scheme == "kaiming":
+        if activation == "leaky_relu":  # the gain of the slope the model uses (0.01), as torch documents
+            nn.init.kaiming_normal_(layer.weight, a=0.01, nonlinearity="leaky_relu")
+        else:
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
     elif scheme == "normal":
         nn.init.normal_(layer.weight, std=std)
     elif scheme == "zeros":
@@ -88,7 +101,9 @@ class TextClassifier(nn.Module):
         for block in self.blocks:
             init_linear(block.linear, init, activation, init_std)
         # The head feeds a sigmoid/softmax, not the hidden activation.
-        init_linear(self.head, "xavier" if init in ("he", "xavier", "xavier_normal") else init, "linear", init_std)
+        # No activation after the head: variance-preserving schemes use plain Xavier (gain 1) there.
+        head_init = "xavier" if INIT_ALIASES.get(init, init) in ("kaiming", "xavier", "xavier_normal") else init
+        init_linear(self.head, head_init, "linear", init_std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.pooler is not None:

@@ -8,7 +8,7 @@ from sweeps.lab.activations import get_activation
 from sweeps.lab.gallery._context import GalleryContext, plt
 from sweeps.lab.layers import init_weight
 
-SCHEMES = ("zeros", "normal", "xavier", "he")
+SCHEMES = ("zeros", "normal", "xavier", "kaiming")
 
 
 def activation_stds(scheme: str, activation: str, depth: int, width: int, seed: int = 0) -> list[float]:
