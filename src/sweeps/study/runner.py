@@ -265,7 +265,8 @@ class StudyRunner:
         except ObjectiveMissing as exc:
             self._fail(trial, str(exc))
             raise StudyFailed(f"study '{self.name}' stopped: {exc}") from None
-        except Exception as exc:  # the job raised: record why, keep sweeping
+        except Exception as exc:  # the job raised (or its process died): record why, keep sweeping
+            self._close_run(trial)
             return self._fail(trial, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         try:
             values = objective_values(result, self.objectives, len(self.directions))
@@ -287,6 +288,11 @@ class StudyRunner:
     def _on_stale(self, trial) -> None:
         """A stale trial's MLflow run, left RUNNING by its dead job, becomes KILLED."""
         log.warning("trial %d is stale (its job stopped): FAIL", trial.number)
+        self._close_run(trial)
+
+    def _close_run(self, trial) -> None:
+        """The trial's MLflow run, if its job died without ending it (killed process, a launcher
+        that lost the job), becomes KILLED: no run stays RUNNING after its trial has ended."""
         run_id = trial.user_attrs.get("mlflow_run_id")
         if run_id and self.mlflow is not None:
             from mlflow.tracking import MlflowClient
@@ -367,7 +373,7 @@ class StudyRunner:
             adapter.set_user_attr(self.storage, adapter.trial_id(self.storage, self.study, trial.number),
                                   "fail_reason", "interrupted: its worker was stopped")
             tell(self.study, trial.number, state=TrialState.FAIL)
-            self._on_stale(trial)
+            self._close_run(trial)
         return [t.number for t in orphans]
 
     def link(self, parent_run_id: str | None, experiment_id: str | None) -> StudyLink:
