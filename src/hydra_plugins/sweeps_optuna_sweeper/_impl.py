@@ -75,6 +75,7 @@ class OptunaSweeperImpl:
                             getattr(conf, "artifact_location", None))
 
     def _launcher(self, runner: StudyRunner, parent_run_id: str | None, experiment_id: str | None):
+        runner.jobs_in_process = str(self.config.hydra.launcher.get("_target_", "")).endswith(".BasicLauncher")
         task = TrialTask(self.task_function, runner.link(parent_run_id, experiment_id))
         launcher = Plugins.instance().instantiate_launcher(
             hydra_context=self.hydra_context, task_function=task, config=self.config)

@@ -128,7 +128,7 @@ class TrialTask:
         if number is None:  # launched without the sweeper's override: a plain job
             return self.task_function(cfg)
         context = TrialContext(self.link, int(number), _open_trial(self.link, int(number)))
-        if context.trial is not None and self.link.storage is not None:
+        if context.trial is not None and self.link.storage is not None and self.link.record_worker:
             context.trial.set_user_attr(WORKER_ATTR, worker_id())
         previous = _activate(context)
         interrupted = True

@@ -45,6 +45,7 @@ from sweeps.study.storage import absolute_url, load_or_create_study, open_storag
 log = logging.getLogger("sweeps.study")
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 SPACE_ATTR = "sweeps.space"
+WORKER_ENV = "SWEEPS_STUDY_WORKER"  # set in the extra worker processes n_jobs starts
 # FAILs that say nothing about the objective: not counted against max_failure_rate.
 _BOOKKEEPING = ("duplicate", "stale", "surplus", "interrupted")
 
@@ -176,6 +177,10 @@ class StudyRunner:
         self.study.sampler = build_sampler(settings.sampler, self.space.distributions, seed_offset=existing * 7919)
         self.exhausted = False
         self.running: list[int] = []
+        # Jobs launched in this process (Hydra's basic launcher) beat from their first instant;
+        # a remote job (submitit, Slurm) may take a while to start, so the sweeper beats for it once.
+        self.jobs_in_process = True
+        self._next_stale_check = 0.0
         size = finite_size(self.space)
         self.target = settings.n_trials if size is None else min(settings.n_trials, size)
         if self.target < settings.n_trials:
@@ -236,8 +241,6 @@ class StudyRunner:
             twin = None if not trial.params else next(
                 (t for t in trials if t.number != trial.number and _same_params(t.params, trial.params)), None)
             if twin is None:
-                if self.storage is not None:
-                    beat(self.storage, adapter.id_of(trial))
                 return trial
             self._discard(trial, f"duplicate of trial {twin.number}; resampled")
             self.study.sampler.reseed_rng()
@@ -309,8 +312,11 @@ class StudyRunner:
     def run_worker(self, launch: Launch, job_dir: str | None = None) -> None:
         """Launch trials until the study holds ``target`` finished ones (or its space is used up)."""
         while True:
-            if self.storage is not None:
+            if self.storage is not None and time.monotonic() >= self._next_stale_check:
+                # A trial can only go stale after grace_period: checking every few seconds is enough.
                 fail_stale_trials(self.study, self.storage, self.settings.grace_period, self._on_stale)
+                self._next_stale_check = time.monotonic() + min(self.settings.heartbeat_interval,
+                                                                self.settings.grace_period / 4)
             trials = self.study.get_trials(deepcopy=False)
             finished = sum(counted(t) for t in trials)
             running = sum(t.state == TrialState.RUNNING for t in trials)
@@ -337,6 +343,8 @@ class StudyRunner:
         self.running = [t.number for t in batch]
         for trial in batch:
             register_local(self.name, trial)
+            if self.storage is not None and not self.jobs_in_process:
+                beat(self.storage, adapter.id_of(trial))
         try:
             returns = launch([self._overrides(t, job_dir) for t in batch], batch[0].number)
         except BaseException as exc:
@@ -358,7 +366,7 @@ class StudyRunner:
         """``n_jobs > 1`` on a stored study: the same command in extra processes on the same storage."""
         procs = []
         log_dir.mkdir(parents=True, exist_ok=True)
-        env = share_cores(self.settings.n_jobs)
+        env = {**share_cores(self.settings.n_jobs), WORKER_ENV: "1"}
         for worker in range(1, self.settings.n_jobs):
             out = open(log_dir / f"worker-{worker}.log", "w")
             cmd = [sys.executable, *argv, "hydra.sweeper.n_jobs=1", f"hydra.sweeper.study_name={self.name}"]
@@ -385,7 +393,8 @@ class StudyRunner:
             report_metric=self.settings.per_epoch_metric(), objectives=tuple(self.objectives),
             heartbeat_interval=float(self.settings.heartbeat_interval),
             mlflow_uri=self.mlflow.uri if self.mlflow else None, mlflow_experiment_id=experiment_id,
-            parent_run_id=parent_run_id)
+            parent_run_id=parent_run_id,
+            record_worker=self.settings.n_jobs > 1 or not self.jobs_in_process or WORKER_ENV in os.environ)
 
 
 def _diff(stored: str, described: str) -> str:
