@@ -81,7 +81,7 @@ def _heartbeat(link: StudyLink, trial) -> Iterator[None]:
     from sweeps.study.storage import open_storage
 
     storage = open_storage(link.storage)
-    with Heartbeat(storage, adapter.trial_id(storage, trial.study, trial.number), link.heartbeat_interval):
+    with Heartbeat(storage, adapter.id_of(trial), link.heartbeat_interval):
         yield
 
 
