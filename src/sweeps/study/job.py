@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import sys
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from sweeps.study.context import StudyLink, TrialContext, _activate
@@ -117,6 +118,14 @@ def _record_user_run(context: TrialContext, interrupted: bool) -> None:
         context.trial.set_user_attr(MLFLOW_RUN_ATTR, run.info.run_id)
 
 
+@dataclass(frozen=True)
+class PrunedResult:
+    """What a job whose task raised ``optuna.TrialPruned`` returns to the sweeper (picklable, so it
+    crosses to the sweeper from any launcher): the trial becomes PRUNED with this reason."""
+
+    reason: str = ""
+
+
 class TrialTask:
     """The app's task function, run as trial ``$SWEEPS_OPTUNA_TRIAL`` of ``link``'s study."""
 
@@ -137,8 +146,12 @@ class TrialTask:
                 result = self.task_function(cfg)
                 interrupted = False
                 return result
-        except Exception:
+        except Exception as exc:
             interrupted = False
+            optuna = sys.modules.get("optuna")  # an app that raises TrialPruned has imported it
+            if optuna is not None and isinstance(exc, optuna.TrialPruned):
+                # Returned, not raised: Hydra would report a raised one as a failed job.
+                return PrunedResult(str(exc))
             raise
         finally:
             try:

@@ -34,7 +34,7 @@ from optuna.trial import TrialState
 from sweeps.errors import SweepsError
 from sweeps.study import _storage_adapter as adapter
 from sweeps.study.context import StudyLink
-from sweeps.study.job import WORKER_ATTR, forget_local, register_local, trial_env_override
+from sweeps.study.job import WORKER_ATTR, PrunedResult, forget_local, register_local, trial_env_override
 from sweeps.study.liveness import beat, fail_stale_trials
 from sweeps.study.objective import ObjectiveError, ObjectiveMissing, objective_values
 from sweeps.study.samplers import build_pruner, build_sampler
@@ -260,17 +260,17 @@ class StudyRunner:
     def _tell(self, trial: optuna.trial.Trial, job_return) -> TrialState:
         try:
             result = job_return.return_value
-        except optuna.TrialPruned as exc:
-            if str(exc) and "pruned_reason" not in trial.user_attrs:
-                trial.set_user_attr("pruned_reason", str(exc))
-            tell(self.study, trial, state=TrialState.PRUNED)
-            return TrialState.PRUNED
         except ObjectiveMissing as exc:
             self._fail(trial, str(exc))
             raise StudyFailed(f"study '{self.name}' stopped: {exc}") from None
         except Exception as exc:  # the job raised (or its process died): record why, keep sweeping
             self._close_run(trial)
             return self._fail(trial, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        if isinstance(result, PrunedResult):
+            if result.reason and "pruned_reason" not in trial.user_attrs:
+                trial.set_user_attr("pruned_reason", result.reason)
+            tell(self.study, trial, state=TrialState.PRUNED)
+            return TrialState.PRUNED
         try:
             values = objective_values(result, self.objectives, len(self.directions))
         except ObjectiveMissing as exc:
