@@ -52,3 +52,16 @@ def test_signal_during_a_run_marks_it_killed_and_says_how_to_resume(tmp_path, si
     assert "Traceback" not in err
     # Nothing is left RUNNING.
     assert run.info.status == "KILLED"
+
+
+def test_a_stop_signal_inside_a_deferred_section_is_raised_when_it_ends():
+    # A checkpoint write is such a section: the signal must not cut it in half.
+    from sweeps.utils.signals import Interrupted, deferred_signals, signals_as_exceptions
+
+    finished = []
+    with pytest.raises(Interrupted) as raised, signals_as_exceptions():
+        with deferred_signals():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # the handler has run by now; the section goes on regardless
+            finished.append(True)
+    assert finished == [True] and raised.value.signum == signal.SIGTERM

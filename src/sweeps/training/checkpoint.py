@@ -13,6 +13,7 @@ import torch
 
 from sweeps.errors import CheckpointError
 from sweeps.utils.cache import atomic_write
+from sweeps.utils.signals import deferred_signals
 
 FORMAT_VERSION = 1
 
@@ -24,7 +25,8 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     # a checkpoint has one writer, the trainer of that run.
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         stale.unlink(missing_ok=True)
-    atomic_write(Path(path), lambda tmp: torch.save({"format": FORMAT_VERSION, **payload}, tmp))
+    with deferred_signals():  # SIGTERM/Ctrl-C mid-write: finish the write, then stop
+        atomic_write(Path(path), lambda tmp: torch.save({"format": FORMAT_VERSION, **payload}, tmp))
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

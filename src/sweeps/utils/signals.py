@@ -51,12 +51,38 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
+_deferring = False
+_pending: int | None = None
+
+
 def _raise_interrupted(signum: int, frame) -> None:
+    global _pending
     # Further stop signals while the first one unwinds would cut the cleanup short (a run left
     # RUNNING): ignore them until the context ends.
     for handled in HANDLED:
         signal.signal(handled, signal.SIG_IGN)
+    if _deferring:
+        _pending = signum  # raised when the critical section ends (deferred_signals)
+        return
     raise Interrupted(signum)
+
+
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """A short critical section (a checkpoint write) that a stop signal does not cut in half: a
+    signal arriving inside it is raised as :class:`Interrupted` when it ends. Raised mid-write,
+    it would surface from inside the writer's own clean-up as some other error, and the entry
+    point could not tell an interrupt from a crash."""
+    global _deferring, _pending
+    outer = _deferring
+    _deferring = True
+    try:
+        yield
+    finally:
+        _deferring = outer
+        if not outer and _pending is not None:
+            signum, _pending = _pending, None
+            raise Interrupted(signum)
 
 
 @contextmanager
