@@ -28,9 +28,6 @@ class StudyLink:
     mlflow_uri: Optional[str] = None
     mlflow_experiment_id: Optional[str] = None
     parent_run_id: Optional[str] = None
-    # Stamp the job's host:pid on its trial: needed to recover the trials of a stopped worker
-    # process or remote job, a storage write saved otherwise.
-    record_worker: bool = True
 
 
 @dataclass

@@ -137,7 +137,8 @@ class TrialTask:
         if number is None:  # launched without the sweeper's override: a plain job
             return self.task_function(cfg)
         context = TrialContext(self.link, int(number), _open_trial(self.link, int(number)))
-        if context.trial is not None and self.link.storage is not None and self.link.record_worker:
+        if context.trial is not None and self.link.storage is not None:
+            # Who runs it: for people, and to recover a stopped worker's trials (StudyRunner.fail_orphans).
             context.trial.set_user_attr(WORKER_ATTR, worker_id())
         previous = _activate(context)
         interrupted = True

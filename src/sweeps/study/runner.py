@@ -45,7 +45,6 @@ from sweeps.study.storage import absolute_url, load_or_create_study, open_storag
 log = logging.getLogger("sweeps.study")
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 SPACE_ATTR = "sweeps.space"
-WORKER_ENV = "SWEEPS_STUDY_WORKER"  # set in the extra worker processes n_jobs starts
 # FAILs that say nothing about the objective: not counted against max_failure_rate.
 _BOOKKEEPING = ("duplicate", "stale", "surplus", "interrupted")
 
@@ -366,7 +365,7 @@ class StudyRunner:
         """``n_jobs > 1`` on a stored study: the same command in extra processes on the same storage."""
         procs = []
         log_dir.mkdir(parents=True, exist_ok=True)
-        env = {**share_cores(self.settings.n_jobs), WORKER_ENV: "1"}
+        env = share_cores(self.settings.n_jobs)
         for worker in range(1, self.settings.n_jobs):
             out = open(log_dir / f"worker-{worker}.log", "w")
             cmd = [sys.executable, *argv, "hydra.sweeper.n_jobs=1", f"hydra.sweeper.study_name={self.name}"]
@@ -393,8 +392,7 @@ class StudyRunner:
             report_metric=self.settings.per_epoch_metric(), objectives=tuple(self.objectives),
             heartbeat_interval=float(self.settings.heartbeat_interval),
             mlflow_uri=self.mlflow.uri if self.mlflow else None, mlflow_experiment_id=experiment_id,
-            parent_run_id=parent_run_id,
-            record_worker=self.settings.n_jobs > 1 or not self.jobs_in_process or WORKER_ENV in os.environ)
+            parent_run_id=parent_run_id)
 
 
 def _diff(stored: str, described: str) -> str:
