@@ -247,36 +247,31 @@ class StudyRunner:
         return None
 
     def _discard(self, trial: optuna.trial.Trial, reason: str) -> None:
-        trial.set_user_attr("fail_reason", reason)
+        trial.set_user_attr("fail_reason", reason[:500])
         tell(self.study, trial, state=TrialState.FAIL)
 
     def _fail(self, trial: optuna.trial.Trial, reason: str) -> TrialState:
-        trial.set_user_attr("fail_reason", reason[:500])
-        tell(self.study, trial, state=TrialState.FAIL)
+        self._discard(trial, reason)
         log.warning("trial %d failed: %s", trial.number, reason)
         return TrialState.FAIL
 
     def _tell(self, trial: optuna.trial.Trial, job_return) -> TrialState:
         try:
             result = job_return.return_value
-        except ObjectiveMissing as exc:
-            self._fail(trial, str(exc))
-            raise StudyFailed(f"study '{self.name}' stopped: {exc}") from None
-        except Exception as exc:  # the job raised (or its process died): record why, keep sweeping
-            self._close_run(trial)
-            return self._fail(trial, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        if isinstance(result, PrunedResult):
-            if result.reason and "pruned_reason" not in trial.user_attrs:
-                trial.set_user_attr("pruned_reason", result.reason)
-            tell(self.study, trial, state=TrialState.PRUNED)
-            return TrialState.PRUNED
-        try:
+            if isinstance(result, PrunedResult):
+                if result.reason and "pruned_reason" not in trial.user_attrs:
+                    trial.set_user_attr("pruned_reason", result.reason)
+                tell(self.study, trial, state=TrialState.PRUNED)
+                return TrialState.PRUNED
             values = objective_values(result, self.objectives, len(self.directions))
-        except ObjectiveMissing as exc:
+        except ObjectiveMissing as exc:  # from the job's first epoch or from what it returned
             self._fail(trial, str(exc))
             raise StudyFailed(f"study '{self.name}' stopped: {exc}") from None
         except ObjectiveError as exc:
             return self._fail(trial, str(exc))
+        except Exception as exc:  # the job raised (or its process died): record why, keep sweeping
+            self._close_run(trial)
+            return self._fail(trial, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         tell(self.study, trial, values=values)
         return TrialState.COMPLETE
 
