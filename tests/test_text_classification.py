@@ -50,7 +50,13 @@ def test_attention_pooling_writes_highlighted_words(tmp_path, tiny_csv):
     client = MlflowClient(result.tracking_uri)
     assert "analysis/attention.html" in _artifacts(client, result.run_id, "analysis")
     page = open(client.download_artifacts(result.run_id, "analysis/attention.html", str(tmp_path))).read()
-    assert "<span style='background:rgba(255,80,0," in page and "mistake" in page or "correct" in page
+    # Words are shaded by weight, under a caption per document: the test split's most confident
+    # mistakes and correct answers, up to 10 of each.
+    assert "<span style='background:rgba(255,80,0," in page
+    test_size = int(client.get_run(result.run_id).data.metrics["data/test_size"])
+    wrong = round((1 - result.metrics["test/acc"]) * test_size)
+    assert page.count("<h3>mistake: true ") == min(10, wrong)
+    assert page.count("<h3>correct: true ") == min(10, test_size - wrong) > 0
 
 
 def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_csv, capsys):

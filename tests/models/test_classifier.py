@@ -22,6 +22,26 @@ def test_no_hidden_layers_is_logistic_regression():
 def test_zero_init_leaves_hidden_units_identical():
     model = TextClassifier(6, [4], 2, init="zeros")
     assert torch.count_nonzero(model.blocks[0].linear.weight) == 0
+    # Symmetry never breaks: after training steps the weights have moved, yet every hidden unit
+    # still has the same incoming weights, bias and outgoing weight. (Sigmoid, not ReLU: relu(0)
+    # has zero gradient, so with ReLU the weights would simply never move.)
+    torch.manual_seed(0)
+    model = TextClassifier(6, [4], 2, activation="sigmoid", init="zeros")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    x, y = torch.randn(64, 6), (torch.rand(64) > 0.5).float()
+    for _ in range(5):
+        optimizer.zero_grad()
+        torch.nn.functional.binary_cross_entropy_with_logits(model(x), y).backward()
+        optimizer.step()
+    hidden, head = model.blocks[0].linear, model.head
+    assert torch.count_nonzero(hidden.weight) > 0 and torch.count_nonzero(head.weight) > 0
+    assert torch.allclose(hidden.weight, hidden.weight[:1].expand_as(hidden.weight))
+    assert torch.allclose(hidden.bias, hidden.bias[:1].expand_as(hidden.bias))
+    assert torch.allclose(head.weight, head.weight[:, :1].expand_as(head.weight))
+    # A non-zero init on the same data ends with distinct units: the check can tell the difference.
+    torch.manual_seed(0)
+    other = TextClassifier(6, [4], 2, activation="sigmoid", init="normal", init_std=0.1)
+    assert not torch.allclose(other.blocks[0].linear.weight, other.blocks[0].linear.weight[:1].expand(4, 6))
 
 
 def test_attention_pooling_ignores_padding():

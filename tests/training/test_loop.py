@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import pytest
@@ -50,13 +51,23 @@ def test_accumulating_k_batches_equals_one_batch_of_k_times_b():
 
 def test_clip_by_norm_bounds_the_update_and_reports_the_pre_clip_norm():
     trainer = _trainer(LoopOptions(batch_size=96, grad_clip=0.01, max_epochs=1), lr=1.0)
-    metrics, _ = trainer.train_epoch(_data(), 1)
+    data = _data()
+    # The full-batch gradient at the starting weights, measured on a copy before the trainer steps.
+    reference = copy.deepcopy(trainer.model)
+    ClassificationLoss(1)(reference(data.inputs), data.labels).backward()
+    grads = [p.grad.detach().clone() for p in reference.parameters()]
+    grad_norm = float(torch.nn.utils.get_total_norm(grads))
+    before = [p.detach().clone() for p in trainer.model.parameters()]
+    metrics, _ = trainer.train_epoch(data, 1)
+    assert trainer.global_step == 1  # one full batch: one optimizer step
     # The gradient was larger than the threshold before clipping, and that larger norm is what we log.
-    assert metrics["grad_norm/max"] > 0.01
-    loss = ClassificationLoss(1)(trainer.model(_data().inputs), _data().labels)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), 0.01)
-    assert float(torch.nn.utils.get_total_norm([p.grad for p in trainer.model.parameters()])) <= 0.01 + 1e-6
+    assert grad_norm > 0.01 and metrics["grad_norm/max"] == pytest.approx(grad_norm, rel=1e-4)
+    # The trainer's own step was clipped: SGD's first step (momentum buffer = gradient) at lr 1 moved
+    # the weights by exactly the gradient rescaled to norm 0.01, not by the 0.01-exceeding raw gradient.
+    moved = [a.detach() - b for a, b in zip(trainer.model.parameters(), before)]
+    assert float(torch.nn.utils.get_total_norm(moved)) == pytest.approx(0.01, rel=1e-3)
+    for step, grad in zip(moved, grads):
+        assert torch.allclose(step, -grad * (0.01 / grad_norm), atol=1e-7)
 
 
 def test_clip_by_value_clamps_every_element():
