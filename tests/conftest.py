@@ -77,6 +77,50 @@ def run_cli(args: list[str], cwd: Path, env_extra: dict | None = None, timeout: 
                           text=True, timeout=timeout)
 
 
+def run_in_process(args: list[str], cwd: Path, monkeypatch, capsys) -> subprocess.CompletedProcess:
+    """``python -m sweeps <args>`` inside the test process: the same Hydra entry point parsing the same
+    command line, its exit status taken from ``SystemExit`` (0 when it returns), without paying a new
+    interpreter and the torch import each time. What Hydra sets up for the job (root log handlers,
+    logger levels, torch threads) is put back afterwards, so later tests see the process as before.
+
+    Use :func:`run_cli` where the real process matters (signals, a traceback on the real stderr)."""
+    import logging
+
+    import torch
+
+    from sweeps.__main__ import main
+
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "argv", ["sweeps", *args])
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    root = logging.getLogger()
+    handlers, level, threads = root.handlers[:], root.level, torch.get_num_threads()
+    levels = {name: lg.level for name, lg in logging.root.manager.loggerDict.items() if isinstance(lg, logging.Logger)}
+    capsys.readouterr()
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)
+        torch.set_num_threads(threads)
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(["sweeps", *args], code, out.out, out.err)
+
+
+@pytest.fixture
+def app(monkeypatch, capsys):
+    """``app(args, cwd)``: :func:`run_in_process` bound to this test's monkeypatch and capsys."""
+    return lambda args, cwd: run_in_process(args, cwd, monkeypatch, capsys)
+
+
 def mlflow_runs(uri: str, experiment: str = "sweeps"):
     from mlflow.tracking import MlflowClient
 
