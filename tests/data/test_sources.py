@@ -98,9 +98,21 @@ def test_splits_are_stratified_fixed_and_subset_only_shrinks_train(tmp_path):
     assert set(again.train.texts) <= set(full.train.texts)
 
 
-def test_hub_dataset_offline_is_a_clear_error(tmp_path, monkeypatch):
+def _offline(monkeypatch):
+    """Hugging Face offline mode, as ``HF_HUB_OFFLINE=1`` gives a new process. The libraries read the
+    variable once, at import: in this process (where another test may have imported them already)
+    their flags are set too, else a hub lookup waits on network timeouts (over 20 s) before failing."""
+    import datasets
+    import huggingface_hub.constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+
+
+def test_hub_dataset_offline_is_a_clear_error(tmp_path, monkeypatch):
+    _offline(monkeypatch)
     cfg = OmegaConf.create({"data": {"source": "hub", "path": "stanfordnlp/imdb", "text_column": "text",
                                      "label_column": "label", "classes": None}})
     with pytest.raises(DataError, match="stanfordnlp/imdb.*network"):
@@ -124,8 +136,7 @@ def test_embedded_rotten_tomatoes_is_the_balanced_8530_sentences(tmp_path):
 def test_ag_news_preset_offline_names_the_hub_dataset(tmp_path, monkeypatch):
     from sweeps.config import compose_config
 
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    _offline(monkeypatch)
     cfg = compose_config(["data=ag_news", f"paths.runs_dir={tmp_path}"])
     with pytest.raises(DataError, match="fancyzhx/ag_news.*data=bbc_news|fancyzhx/ag_news"):
         load_rows(cfg, tmp_path / "hf")
