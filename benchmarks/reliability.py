@@ -148,7 +148,7 @@ def bad_inputs(tmp: Path, csv: Path) -> None:
     cases.update({
         "negative weight decay": base + ["optimizer.weight_decay=-1"],
         "momentum >= 1": base + ["optimizer=momentum", "optimizer.momentum=1.5"],
-        "unknown schedule": base + ["schedule=linear_typo"],
+        "unknown schedule": base + ["scheduler=linear_typo"],
         "bad early-stopping mode": base + ["trainer.early_stopping.mode=up"],
         "fp16 on cpu": base + ["trainer.precision=16", "trainer.device=cpu"],
         "cuda without gpu": base + ["trainer.device=cuda"],

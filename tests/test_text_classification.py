@@ -77,7 +77,7 @@ def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_
     (["model.ngrams=2"], "model.ngrams"),  # bigrams need a trainable bag
     (["model.ngrams=3"], "model.ngrams"),
     (["model=logreg_tfidf", "model.C=0"], "model.C"),
-    (["embeddings.trainable=true", "optimizer.impl=scratch"], "embeddings.trainable"),
+    (["embeddings.trainable=true", "optimizer._target_=sweeps.lab.optimizers.Adam"], "embeddings.trainable"),
     (["trainer.instrument_every=-1"], "trainer.instrument_every"),
     (["tracking.projection_points=-5"], "tracking.projection_points"),
     (["trainer.num_threads=0"], "trainer.num_threads"),

@@ -28,7 +28,7 @@ def test_run_records_curves_params_and_artifacts(small_cfg, tmp_path):
     for key in ("test/f1", "test/precision", "test/recall", "data/oov_rate_train"):
         assert key in run.data.metrics
     # Params are the flattened resolved config.
-    assert run.data.params["model.hidden_dims"] == "[16]" and run.data.params["optimizer.name"] == "adam"
+    assert run.data.params["model.hidden_dims"] == "[16]" and run.data.params["optimizer._target_"] == "torch.optim.Adam"
     artifacts = {a.path for a in client.list_artifacts(result.run_id)}
     assert {"config.yaml", "test_confusion_matrix.png", "test_confusion_matrix.json", "training_curves.png",
             "checkpoints"} <= artifacts

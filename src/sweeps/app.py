@@ -21,7 +21,6 @@ from omegaconf import DictConfig, OmegaConf
 from sweeps.config import validate_config
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.data.sources import dropped_rows
-from sweeps.data.sources import dropped_rows
 from sweeps.diagnosis.live import LiveDiagnosis
 from sweeps.diagnosis.recording import record_diagnosis
 from sweeps.errors import ConfigError
@@ -32,7 +31,6 @@ from sweeps.study.context import trial_context
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
 from sweeps.tracking.analysis_artifacts import log_prediction_analysis
 from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
-from sweeps.tracking.optional_steps import optional_step
 from sweeps.tracking.optional_steps import optional_step
 from sweeps.tracking.plots import curves_figure
 from sweeps.tracking.representations import RepresentationLogger, log_attention_highlights
@@ -81,7 +79,7 @@ def loop_options(cfg: DictConfig, device: str) -> LoopOptions:
 
 
 def effective_batch_size(cfg: DictConfig) -> int:
-    """Examples per optimizer step, the batch size ``optimizer.scale_lr_with_batch`` scales for."""
+    """Examples per optimizer step, the batch size ``trainer.scale_lr_with_batch`` scales for."""
     return cfg.data.batch_size * cfg.trainer.accumulate_grad_batches
 
 
@@ -93,10 +91,10 @@ def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = 
     table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
     pretrained = torch.from_numpy(features.pretrained) if features.pretrained is not None else None
     model = build_model(cfg, features.input_dim, features.num_classes, table, pretrained, features.bag_rows)
-    optimizer = build_model_optimizer(cfg.optimizer, model, effective_batch_size(cfg))
+    optimizer = build_model_optimizer(cfg.optimizer, model, effective_lr(cfg.optimizer, cfg.trainer, effective_batch_size(cfg)))
     batches = len(features.train) // options.batch_size if options.drop_last else -(-len(features.train) // options.batch_size)
     steps_per_epoch = max(1, -(-max(1, batches) // options.accumulate_grad_batches))
-    schedule = build_scheduler(cfg.schedule, optimizer, steps_per_epoch, cfg.trainer.max_epochs)
+    schedule = build_scheduler(cfg.scheduler, optimizer, steps_per_epoch, cfg.trainer.max_epochs)
     es = cfg.trainer.early_stopping
     return Trainer(model, optimizer, schedule, num_classes=features.num_classes, options=options,
                    early_stopping=EarlyStopping(es.monitor, es.mode, es.patience, es.min_delta),
@@ -209,7 +207,7 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
         if resume_state is None:
             # optimizer.lr as configured, optimizer.effective_lr as it ran (after batch-size scaling).
             run.log_params({**flatten_config(resolved),
-                            "optimizer.effective_lr": effective_lr(cfg.optimizer, effective_batch_size(cfg))})
+                            "optimizer.effective_lr": effective_lr(cfg.optimizer, cfg.trainer, effective_batch_size(cfg))})
             run.log_metrics({**_data_summary(features), "model/parameters": count_parameters(trainer.model)}, step=0)
             run.set_tags({"device": device, "torch": torch.__version__, "python": platform.python_version(),
                           **({"inputs.warning": inputs_warning} if inputs_warning else {})})

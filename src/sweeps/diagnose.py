@@ -106,6 +106,7 @@ def _run_config(client, run_id: str):
     import tempfile
 
     from sweeps.config.schema import SweepsConf
+    from sweeps.config.upgrade import upgrade_config
 
     names = {a.path for a in client.list_artifacts(run_id)}
     if "config.yaml" not in names:
@@ -114,9 +115,9 @@ def _run_config(client, run_id: str):
     with tempfile.TemporaryDirectory() as tmp:
         loaded = OmegaConf.load(client.download_artifacts(run_id, "config.yaml", tmp))
     loaded.pop("diagnosis", None)  # thresholds come from this version, whatever the run recorded
-    loaded.pop("optuna_trial", None)  # recorded before trials reached jobs through the sweeper itself
+    upgraded = upgrade_config(OmegaConf.to_container(loaded))  # recorded by an earlier version's layout
     try:
-        return OmegaConf.merge(OmegaConf.structured(SweepsConf), loaded)
+        return OmegaConf.merge(OmegaConf.structured(SweepsConf), upgraded)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or "?"
         raise SweepsError(f"run {run_id}: its config.yaml does not fit this version of sweeps at '{key}' "

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hydra.errors import ConfigCompositionException
+from hydra.utils import get_object
 from omegaconf import OmegaConf
 
-from sweeps.config import validate_config
+from sweeps.config import compose_config, validate_config
+from sweeps.config.checks import Checked
+from sweeps.config.compose import CONF_DIR
 from sweeps.errors import ConfigError
-from sweeps.config import compose_config
 
 PUBLIC_KNOBS = [
     "seed", "data.batch_size", "data.subset", "data.val_fraction", "data.test_fraction", "model.hidden_dims",
@@ -26,16 +30,22 @@ def test_default_config_has_every_public_knob_with_lecture_defaults():
     # The lecture's classifier: Word2Vec 300d -> mean pooling -> 128 ReLU -> 1 logit, Adam, batch 64.
     assert cfg.embeddings.name == "word2vec" and cfg.embeddings.dim == 300
     assert list(cfg.model.hidden_dims) == [128] and cfg.model.pooling.value == "mean"
-    assert cfg.model.activation.value == "relu" and cfg.optimizer.name == "adam" and cfg.data.batch_size == 64
+    assert cfg.model.activation.value == "relu" and cfg.optimizer._target_ == "torch.optim.Adam" and cfg.data.batch_size == 64
     assert cfg.tracking.uri == "sqlite:///runs/mlflow.db"
     validate_config(cfg)
 
 
-@pytest.mark.parametrize("group,choice", [("optimizer", o) for o in ("sgd", "momentum", "adam", "adamw")]
-                         + [("schedule", s) for s in ("constant", "step", "cosine", "warmup_cosine")])
-def test_every_group_choice_composes_and_validates(group, choice):
+def _choices(group: str) -> list[str]:
+    return sorted(path.stem for path in (Path(CONF_DIR) / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("group,choice", [(g, c) for g in ("optimizer", "scheduler") for c in _choices(g)])
+def test_every_group_choice_is_a_typed_target_node_that_validates(group, choice):
     cfg = compose_config([f"{group}={choice}"])
-    assert cfg[group].name == choice
+    # Typed by its own schema (not a union of every variant's knobs), and its _target_ imports.
+    schema = OmegaConf.get_type(cfg[group])
+    assert issubclass(schema, Checked) and str(cfg[group]._target_) in schema.targets
+    assert callable(get_object(cfg[group]._target_)) and cfg[group]._partial_ is True
     validate_config(cfg)
 
 
@@ -64,10 +74,16 @@ def test_typos_and_wrong_types_are_rejected_at_composition(override, named):
     ("trainer.grad_clip=-1", "trainer.grad_clip"),
     ("trainer.early_stopping.patience=-2", "trainer.early_stopping.patience"),
     ("model.hidden_dims=[0]", "model.hidden_dims"),
+    ("optimizer=momentum optimizer.momentum=1.0", "optimizer.momentum"),
+    ("optimizer.betas=[0.9,1.5]", "optimizer.betas"),
+    ("scheduler=warmup_cosine scheduler.warmup_fraction=1.0", "scheduler.warmup_fraction"),
+    ("scheduler=plateau scheduler.mode=up", "scheduler.mode"),
+    ("trainer.scale_lr_with_batch=cubic", "trainer.scale_lr_with_batch"),
     ("data=files", "data.path"),
 ])
 def test_out_of_range_values_name_the_key(override, key):
-    cfg = compose_config([override, "data.test_fraction=0.5"] if key == "data.val_fraction" else [override])
+    overrides = override.split()
+    cfg = compose_config([*overrides, "data.test_fraction=0.5"] if key == "data.val_fraction" else overrides)
     with pytest.raises(ConfigError) as info:
         validate_config(cfg)
     # The one-line message starts with the key the user has to fix.

@@ -11,9 +11,9 @@ from tests.conftest import compose_config, mlflow_runs
 
 
 def test_xor_is_solved_by_the_numpy_network_with_scratch_adam(tmp_path):
-    # The command: data=xor model.backend=numpy optimizer=adam optimizer.impl=scratch
+    # The command: data=xor model.backend=numpy optimizer=adam optimizer._target_=sweeps.lab.optimizers.Adam
     cfg = compose_config([f"paths.runs_dir={tmp_path}", "data=xor", "model.backend=numpy", "optimizer=adam",
-                          "optimizer.impl=scratch", "tracking.confusion_every=10"])
+                          "optimizer._target_=sweeps.lab.optimizers.Adam", "tracking.confusion_every=10"])
     result = train(cfg)
     assert result.metrics["final/train/acc"] == 1.0 and result.metrics["test/acc"] == 1.0
     from mlflow.tracking import MlflowClient
@@ -57,7 +57,7 @@ def test_numpy_backend_on_text_features_with_checkpoint_round_trip(small_cfg, tm
     from omegaconf import OmegaConf
 
     cfg = OmegaConf.merge(small_cfg, {"model": {"backend": "numpy", "norm": "batch"},
-                                      "optimizer": {"impl": "scratch"}})
+                                      "optimizer": {"_target_": "sweeps.lab.optimizers.Adam"}})
     result = train(cfg)
     assert result.metrics["test/acc"] > 0.8
     from sweeps.training import load_checkpoint

@@ -9,6 +9,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from sweeps.config import compose_config
 from sweeps.errors import ConfigError
 from sweeps.models import TextClassifier
 from sweeps.training import EarlyStopping, LoopOptions, TensorSplit, Trainer, build_scheduler, scaled_lr
@@ -23,9 +24,8 @@ def _data(n=96, d=6, seed=0):
 
 
 def _schedule_cfg(name="constant", **kw):
-    base = {"name": name, "warmup_fraction": 0.0, "step_epochs": 10, "gamma": 0.5, "min_lr_ratio": 0.0,
-            "monitor": "val/loss", "mode": "min", "patience": 0}
-    return OmegaConf.create({**base, **kw})
+    """The scheduler node of ``scheduler=<name>`` with ``kw`` over its defaults."""
+    return OmegaConf.merge(compose_config([f"scheduler={name}"]).scheduler, kw)
 
 
 def _trainer(options: LoopOptions, schedule="constant", lr=0.05, hidden=(8,), dropout=0.0, **sched_kw):
@@ -112,7 +112,7 @@ def test_warmup_is_stepped_per_optimizer_step_and_sampled_per_step():
 def test_plateau_cuts_lr_when_the_monitor_stalls():
     # A tiny lr barely moves val/loss (below the plateau threshold): each epoch after the first is a
     # stall, and with patience 0 each stall halves the lr used in the next epoch.
-    trainer = _trainer(LoopOptions(batch_size=32, max_epochs=4), schedule="plateau", lr=1e-6, gamma=0.5)
+    trainer = _trainer(LoopOptions(batch_size=32, max_epochs=4), schedule="plateau", lr=1e-6, factor=0.5, patience=0)
     result = trainer.fit(_data(), _data())
     assert [h["lr"] for h in result.history] == pytest.approx([1e-6, 1e-6, 5e-7, 2.5e-7])
 

@@ -20,10 +20,10 @@ def _params() -> list[torch.nn.Parameter]:
     return list(torch.nn.Linear(3, 2).parameters())
 
 
-@pytest.mark.parametrize("impl", ["torch", "scratch"])
+@pytest.mark.parametrize("target", ["torch.optim.SGD", "sweeps.lab.optimizers.SGD"])
 @pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
-def test_momentum_param_group_equals_the_configured_value_including_zero(momentum, impl):
-    cfg = compose_config(["optimizer=momentum", f"optimizer.momentum={momentum}", f"optimizer.impl={impl}"])
+def test_momentum_param_group_equals_the_configured_value_including_zero(momentum, target):
+    cfg = compose_config(["optimizer=momentum", f"optimizer.momentum={momentum}", f"optimizer._target_={target}"])
     validate_config(cfg)
     optimizer = build_optimizer(cfg.optimizer, _params())
     # The value torch (or the scratch rule) steps with is the configured one; 0 is not replaced by 0.9.
@@ -60,18 +60,19 @@ def test_nesterov_without_momentum_is_refused_naming_the_key():
 
 @pytest.mark.parametrize("rule,factor", [("none", 1.0), ("linear", 4.0), ("sqrt", 2.0)])
 def test_effective_lr_is_what_the_optimizer_starts_with(rule, factor):
-    cfg = compose_config(["optimizer=adam", "optimizer.lr=0.001", f"optimizer.scale_lr_with_batch={rule}",
-                          "optimizer.base_batch_size=64"]).optimizer
-    assert math.isclose(effective_lr(cfg, 256), 0.001 * factor)
-    assert math.isclose(build_optimizer(cfg, _params(), 256).param_groups[0]["lr"], effective_lr(cfg, 256))
-    assert cfg.lr == 0.001  # the configured rate is left as configured
+    cfg = compose_config(["optimizer=adam", "optimizer.lr=0.001", f"trainer.scale_lr_with_batch={rule}",
+                          "trainer.base_batch_size=64"])
+    lr = effective_lr(cfg.optimizer, cfg.trainer, 256)
+    assert math.isclose(lr, 0.001 * factor)
+    assert math.isclose(build_optimizer(cfg.optimizer, _params(), lr).param_groups[0]["lr"], lr)
+    assert cfg.optimizer.lr == 0.001  # the configured rate is left as configured
 
 
 def test_run_logs_the_configured_and_the_effective_lr(tmp_path, tiny_csv):
     # Batch 16 x 2 accumulated = 32 examples per step, half of base 64: linear scaling halves lr.
     cfg = compose_config([*small_overrides(tmp_path / "runs", tiny_csv), "trainer.max_epochs=1",
-                          "trainer.accumulate_grad_batches=2", "optimizer.scale_lr_with_batch=linear",
-                          "optimizer.base_batch_size=64", "tracking.projection_points=0", "tracking.analysis=false"])
+                          "trainer.accumulate_grad_batches=2", "trainer.scale_lr_with_batch=linear",
+                          "trainer.base_batch_size=64", "tracking.projection_points=0", "tracking.analysis=false"])
     result = train(cfg)
     params = MlflowClient(tracking_uri=result.tracking_uri).get_run(result.run_id).data.params
     assert float(params["optimizer.lr"]) == 0.02

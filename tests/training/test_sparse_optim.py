@@ -19,10 +19,14 @@ class _Model(nn.Module):
         return self.head(self.table(ids, offsets)).squeeze(-1)
 
 
+_TARGETS = {"adam": "torch.optim.Adam", "adamw": "torch.optim.AdamW", "sgd": "torch.optim.SGD",
+            "momentum": "torch.optim.SGD", "rmsprop": "torch.optim.RMSprop"}
+
+
 def _cfg(name: str = "adam", momentum: float = 0.0):
-    return OmegaConf.create({"name": name, "lr": 0.1, "weight_decay": 0.0, "momentum": momentum, "nesterov": False,
-                             "betas": [0.9, 0.999], "eps": 1e-8, "alpha": 0.99, "impl": "torch",
-                             "scale_lr_with_batch": "none", "base_batch_size": 64})
+    """The optimizer node conf/optimizer/<name>.yaml composes to, at lr 0.1."""
+    extra = {"momentum": momentum} if _TARGETS[name].endswith("SGD") else {}
+    return OmegaConf.create({"_target_": _TARGETS[name], "_partial_": True, "lr": 0.1, "weight_decay": 0.0, **extra})
 
 
 def _step(model, optimizer):

@@ -161,43 +161,6 @@ class ModelConf:
 
 
 @dataclass
-class OptimizerConf:
-    # sgd | momentum | adam | adamw | rmsprop
-    name: str = MISSING
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.0
-    nesterov: bool = False
-    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
-    eps: float = 1e-8
-    # rmsprop: decay of the running mean of squared gradients.
-    alpha: float = 0.99
-    # torch (torch.optim) | scratch (sweeps.lab.optimizers, same math written out)
-    impl: str = "torch"
-    # Rescale lr for the batch size: none | linear (lr * B/B0) | sqrt (lr * sqrt(B/B0)).
-    scale_lr_with_batch: str = "none"
-    # B0: the batch size `lr` was tuned for.
-    base_batch_size: int = 64
-
-
-@dataclass
-class ScheduleConf:
-    # constant | step | cosine | warmup_cosine | warmup_linear | plateau
-    name: str = MISSING
-    # Fraction of all optimizer steps spent warming up linearly from 0 (warmup_* schedules).
-    warmup_fraction: float = 0.0
-    # step: multiply the lr by gamma every `step_epochs` epochs.
-    step_epochs: int = 10
-    gamma: float = 0.5
-    # Cosine/linear decays end at lr * min_lr_ratio.
-    min_lr_ratio: float = 0.0
-    # plateau: multiply lr by gamma after `patience` epochs without improvement of `monitor`.
-    monitor: str = "val/loss"
-    mode: str = "min"
-    patience: int = 2
-
-
-@dataclass
 class EarlyStoppingConf:
     # Metric watched after every epoch, as logged (val/loss, val/acc ...).
     monitor: str = "val/loss"
@@ -219,6 +182,10 @@ class TrainerConf:
     grad_clip_algorithm: str = "norm"
     # Sum gradients over k mini-batches before each optimizer step (effective batch k * batch_size).
     accumulate_grad_batches: int = 1
+    # Rescale optimizer.lr for the effective batch size B: none | linear (lr * B/B0) | sqrt (lr * sqrt(B/B0)).
+    scale_lr_with_batch: str = "none"
+    # B0: the batch size optimizer.lr was tuned for.
+    base_batch_size: int = 64
     # Targets become (1 - eps) * onehot + eps / K.
     label_smoothing: float = 0.0
     # 32 | bf16 (autocast, CPU or CUDA) | 16 (fp16 autocast + grad scaler, CUDA only)
@@ -326,8 +293,10 @@ class SweepsConf:
     data: DataConf = MISSING
     embeddings: EmbeddingsConf = MISSING
     model: ModelConf = MISSING
-    optimizer: OptimizerConf = MISSING
-    schedule: ScheduleConf = MISSING
+    # `_target_` nodes: a built-in variant is typed by its own schema (sweeps.config.optimizers,
+    # sweeps.config.schedulers); a user's own class needs no schema.
+    optimizer: Any = MISSING
+    scheduler: Any = MISSING
     trainer: TrainerConf = MISSING
     tracking: TrackingConf = MISSING
     diagnosis: DiagnosisConf = field(default_factory=DiagnosisConf)

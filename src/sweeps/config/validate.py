@@ -11,12 +11,12 @@ import codecs
 
 from omegaconf import DictConfig, OmegaConf
 
+from sweeps.config import optimizers, schedulers  # noqa: F401 - registers the variants' checks
+from sweeps.config.checks import check_node
 from sweeps.config.paths import resolve_paths
 from sweeps.data.sources import EMBEDDED_SOURCES
 from sweeps.errors import ConfigError
 
-_OPTIMIZERS = ("sgd", "momentum", "adam", "adamw", "rmsprop")
-_SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "warmup_linear", "plateau")
 _DATA_SOURCES = (*EMBEDDED_SOURCES, "hub", "files", "toy")
 _EMBEDDINGS = ("word2vec", "glove50", "file", "random")
 
@@ -78,7 +78,8 @@ def validate_config(cfg: DictConfig) -> None:
                  "bigrams need a trainable bag: embeddings.trainable=true with pooling mean|max|mean_max")
     if cfg.embeddings.trainable:
         _require(model.backend == "torch", "embeddings.trainable", "needs model.backend=torch")
-        _require(opt.impl == "torch", "embeddings.trainable", "needs optimizer.impl=torch (sparse gradients)")
+        _require(str(opt.get("_target_", "")).startswith("torch.optim."), "embeddings.trainable",
+                 f"needs a torch.optim optimizer (sparse gradients), got optimizer._target_={opt.get('_target_')}")
     _require(all(h >= 1 for h in cfg.model.hidden_dims), "model.hidden_dims",
              f"every width must be >= 1, got {list(cfg.model.hidden_dims)}")
     _require(0 <= cfg.model.dropout < 1, "model.dropout", f"must be in [0, 1), got {cfg.model.dropout}")
@@ -86,8 +87,6 @@ def validate_config(cfg: DictConfig) -> None:
              f"must be in [0, 1), got {cfg.model.input_dropout}")
     _require(cfg.model.init_std > 0, "model.init_std", f"must be > 0, got {cfg.model.init_std}")
 
-    _one_of(opt.name, "optimizer.name", _OPTIMIZERS)
-    _one_of(opt.impl, "optimizer.impl", ("torch", "scratch"))
     _one_of(cfg.model.backend, "model.backend", ("torch", "numpy"))
     if cfg.model.backend == "numpy":
         pooling = str(getattr(cfg.model.pooling, "value", cfg.model.pooling))
@@ -97,20 +96,10 @@ def validate_config(cfg: DictConfig) -> None:
     if data.source == "toy":
         _require(data.n_samples >= 20, "data.n_samples", f"must be >= 20, got {data.n_samples}")
         _require(data.noise >= 0, "data.noise", f"must be >= 0, got {data.noise}")
-    _require(opt.lr > 0, "optimizer.lr", f"must be > 0, got {opt.lr}")
-    _require(opt.weight_decay >= 0, "optimizer.weight_decay", f"must be >= 0, got {opt.weight_decay}")
-    _require(0 <= opt.momentum < 1, "optimizer.momentum", f"must be in [0, 1), got {opt.momentum}")
-    _require(not (opt.nesterov and opt.momentum == 0), "optimizer.nesterov",
-             "needs optimizer.momentum > 0 (Nesterov looks ahead along the velocity)")
-    _one_of(opt.scale_lr_with_batch, "optimizer.scale_lr_with_batch", ("none", "linear", "sqrt"))
-    _require(opt.base_batch_size >= 1, "optimizer.base_batch_size", f"must be >= 1, got {opt.base_batch_size}")
-
-    sched = cfg.schedule
-    _one_of(sched.name, "schedule.name", _SCHEDULES)
-    _require(0 <= sched.warmup_fraction < 1, "schedule.warmup_fraction",
-             f"must be in [0, 1), got {sched.warmup_fraction}")
-    _require(sched.step_epochs >= 1, "schedule.step_epochs", f"must be >= 1, got {sched.step_epochs}")
-    _require(0 < sched.gamma <= 1, "schedule.gamma", f"must be in (0, 1], got {sched.gamma}")
+    check_node(opt, "optimizer")
+    check_node(cfg.scheduler, "scheduler")
+    _one_of(trainer.scale_lr_with_batch, "trainer.scale_lr_with_batch", ("none", "linear", "sqrt"))
+    _require(trainer.base_batch_size >= 1, "trainer.base_batch_size", f"must be >= 1, got {trainer.base_batch_size}")
 
     _require(trainer.max_epochs >= 1, "trainer.max_epochs", f"must be >= 1, got {trainer.max_epochs}")
     es = trainer.early_stopping
@@ -133,7 +122,4 @@ def validate_config(cfg: DictConfig) -> None:
              f"must be >= 0 (0 = off), got {cfg.tracking.projection_points}")
     _require(trainer.log_every_n_steps >= 1, "trainer.log_every_n_steps",
              f"must be >= 1, got {trainer.log_every_n_steps}")
-    if sched.name == "plateau":
-        _one_of(sched.mode, "schedule.mode", ("min", "max"))
-        _require(sched.patience >= 0, "schedule.patience", f"must be >= 0, got {sched.patience}")
     resolve_paths(cfg)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from statistics import mean, stdev
 
 import optuna
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import validate_config
 from sweeps.diagnosis.diagnoser import diagnose
@@ -100,8 +100,6 @@ def repair(run_id: str, broken_config: DictConfig, diagnosis: Diagnosis, seeds: 
     """Run the broken config and every candidate fix with ``seeds`` seeds; judge each fix."""
     base = broken_config.copy()
     OmegaConf.update(base, "trainer.resume_from", None)
-    with open_dict(base):
-        base.pop("optuna_trial", None)  # recorded by versions before the sweeper served any app
     seed_list = [int(base.seed) + i for i in range(seeds)]
     # A relative fix ("key=*f") whose key the run had no number for stays unresolved: skip it.
     candidates = [(label, fix) for label in diagnosis.labels for fix in diagnosis.fixes.get(label, [])

@@ -1,5 +1,5 @@
 """Optimizers from scratch. Each update rule is written once and runs on NumPy arrays (the lab's
-network) and on torch tensors (the product's trainer, ``optimizer.impl=scratch``).
+network) and on torch tensors (the product's trainer, ``optimizer._target_=sweeps.lab.optimizers.Adam`` etc.).
 
 The rules follow torch.optim's order of operations, so over hundreds of steps they agree with
 torch to float rounding (a test checks 200 steps to 1e-6).
@@ -109,3 +109,35 @@ class ScratchOptimizer(torch.optim.Optimizer):
                 if p.grad is not None:
                     self.rule(p, p.grad, self.state[p], **hyper)
         return loss
+
+
+class SGD(ScratchOptimizer):
+    """``torch.optim.SGD``'s arguments over :func:`sgd_rule` (``optimizer._target_=sweeps.lab.optimizers.SGD``)."""
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 0.1, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+        super().__init__(params, "sgd", lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay)
+
+
+class Adam(ScratchOptimizer):
+    """``torch.optim.Adam``'s arguments over :func:`adam_rule` (coupled weight decay)."""
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3, betas=(0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, "adam", lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+
+
+class AdamW(ScratchOptimizer):
+    """``torch.optim.AdamW``'s arguments over :func:`adam_rule` (decoupled weight decay)."""
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-3, betas=(0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01) -> None:
+        super().__init__(params, "adamw", lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+
+
+class RMSprop(ScratchOptimizer):
+    """``torch.optim.RMSprop``'s arguments over :func:`rmsprop_rule`."""
+
+    def __init__(self, params: Iterable[torch.nn.Parameter], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        super().__init__(params, "rmsprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay)

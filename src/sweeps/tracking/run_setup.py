@@ -34,7 +34,17 @@ def run_name(cfg: DictConfig) -> str:
     trained = "-trainable" if cfg.embeddings.trainable else ""
     bigrams = "+bigrams" if cfg.model.ngrams == 2 else ""
     return (f"{cfg.data.name}-{cfg.embeddings.name}{trained}{bigrams}-{pooling}-{hidden}-"
-            f"{cfg.optimizer.name}-s{cfg.seed}")
+            f"{optimizer_name(cfg.optimizer)}-s{cfg.seed}")
+
+
+def optimizer_name(node: DictConfig) -> str:
+    """A short name for run names: the class name in lower case (``adam``, ``sgd``), ``momentum``
+    for SGD with momentum, with ``-scratch`` for the lab's written-out rules."""
+    target = str(node.get("_target_", "?"))
+    name = target.rsplit(".", 1)[-1].lower()
+    if name == "sgd" and node.get("momentum", 0):
+        name = "momentum"
+    return f"{name}-scratch" if target.startswith("sweeps.lab.") else name
 
 
 def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | None = None) -> MlflowRun:

@@ -1,4 +1,4 @@
-"""Optimizers named in ``conf/optimizer``, with optional lr scaling by batch size."""
+"""The configured optimizer (a ``_partial_`` ``_target_`` node), with optional lr scaling by batch size."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ import math
 from typing import Iterable
 
 import torch
+from hydra.utils import get_object
 from omegaconf import DictConfig
+
+from sweeps.utils.instantiate import instantiate_with
+
+LR_SCALING_RULES = ("none", "linear", "sqrt")
 
 
 def scaled_lr(lr: float, rule: str, batch_size: int, base_batch_size: int) -> float:
     """Goyal et al.'s linear rule, or the square-root rule suited to adaptive optimizers.
 
     Keeps a batch-size sweep comparable: larger batches take fewer, larger steps.
+
+    Raises:
+        ValueError: ``rule`` is not one of :data:`LR_SCALING_RULES`.
     """
     ratio = batch_size / base_batch_size
     if rule == "linear":
@@ -24,55 +32,42 @@ def scaled_lr(lr: float, rule: str, batch_size: int, base_batch_size: int) -> fl
     raise ValueError(f"unknown lr scaling rule {rule!r}")
 
 
-def effective_lr(cfg: DictConfig, effective_batch_size: int | None = None) -> float:
-    """The learning rate the optimizer starts with: ``cfg.lr`` after ``cfg.scale_lr_with_batch``.
+def effective_lr(optimizer: DictConfig, trainer: DictConfig, effective_batch_size: int | None = None) -> float:
+    """The learning rate the optimizer starts with: ``optimizer.lr`` after ``trainer.scale_lr_with_batch``.
 
     Args:
-        cfg: the ``optimizer`` node.
+        optimizer: the ``optimizer`` node (its ``lr``).
+        trainer: the ``trainer`` node (``scale_lr_with_batch``, ``base_batch_size``).
         effective_batch_size: examples per optimizer step (batch size x accumulated batches);
-            ``None`` means ``cfg.base_batch_size``, i.e. no scaling.
+            ``None`` means ``trainer.base_batch_size``, i.e. no scaling.
 
     Returns:
         The rate the run trains with (before any schedule), which runs log as ``optimizer.effective_lr``
         beside the configured ``optimizer.lr``.
     """
-    return scaled_lr(cfg.lr, cfg.scale_lr_with_batch, effective_batch_size or cfg.base_batch_size,
-                     cfg.base_batch_size)
+    base = trainer.base_batch_size
+    return scaled_lr(float(optimizer.lr), str(trainer.scale_lr_with_batch), effective_batch_size or base, base)
 
 
-def _fused(params: list[torch.nn.Parameter]) -> dict[str, bool]:
+def _fused(optimizer_class: type, params: list[torch.nn.Parameter]) -> dict[str, bool]:
     """torch's fused kernels where they apply: one call updates every tensor instead of a Python
     loop over them, which shows at small batches (a batch-32 epoch of the imdb study's MLP:
     0.77x the time on one thread, 0.82x on two, `benchmarks/optimizer_kernels.py`). Same update rule; only
-    float rounding differs."""
+    float rounding differs. Offered to torch's own classes only; those without ``fused`` ignore the offer."""
     usable = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params)
-    return {"fused": True} if params and usable else {}
+    ours = optimizer_class.__module__.startswith("torch.optim")
+    return {"fused": True} if params and usable and ours else {}
 
 
-def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter],
-                    effective_batch_size: int | None = None) -> torch.optim.Optimizer:
-    """``sgd``/``momentum``/``adam`` add weight decay to the gradient (L2, coupled); ``adamw`` decouples it."""
+def build_optimizer(cfg: DictConfig, params: Iterable[torch.nn.Parameter], lr: float | None = None) -> torch.optim.Optimizer:
+    """``instantiate(cfg)(params, lr=lr)``: the configured optimizer over the trainable ``params``.
+
+    ``lr`` (the effective rate) replaces ``cfg.lr`` when given. ``SGD``/``Adam`` add weight decay
+    to the gradient (L2, coupled); ``AdamW`` decouples it.
+    """
     params = [p for p in params if p.requires_grad]
-    lr = effective_lr(cfg, effective_batch_size)
-    if cfg.impl == "scratch":
-        from sweeps.lab.optimizers import ScratchOptimizer
-
-        return ScratchOptimizer(params, cfg.name, lr=lr, **scratch_hyperparameters(cfg))
-    fused = _fused(params)
-    if cfg.name == "sgd":
-        return torch.optim.SGD(params, lr=lr, weight_decay=cfg.weight_decay, **fused)
-    if cfg.name == "momentum":
-        # The configured momentum as is: 0 means plain SGD steps (conf/optimizer/momentum.yaml says 0.9).
-        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
-                               weight_decay=cfg.weight_decay, **fused)
-    betas = tuple(cfg.betas)
-    if cfg.name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay, **fused)
-    if cfg.name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=betas, eps=cfg.eps, weight_decay=cfg.weight_decay, **fused)
-    if cfg.name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=cfg.alpha, eps=cfg.eps, weight_decay=cfg.weight_decay)
-    raise ValueError(f"unknown optimizer {cfg.name!r}")
+    overrides = {"lr": lr} if lr is not None else {}
+    return instantiate_with(cfg, params, offered=_fused(get_object(cfg._target_), params), **overrides)
 
 
 class SparseDenseOptimizer(torch.optim.Optimizer):
@@ -114,30 +109,20 @@ def sparse_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
             if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag)) and m.sparse and m.weight.requires_grad]
 
 
-def build_model_optimizer(cfg: DictConfig, model: torch.nn.Module,
-                          effective_batch_size: int | None = None) -> torch.optim.Optimizer:
+def build_model_optimizer(cfg: DictConfig, model: torch.nn.Module, lr: float | None = None) -> torch.optim.Optimizer:
     """:func:`build_optimizer` over ``model``, pairing it with a sparse optimizer when the model
-    trains an embedding table with sparse gradients."""
+    trains an embedding table with sparse gradients: ``SGD`` (with the dense group's momentum)
+    beside an ``SGD``, ``SparseAdam`` (with the dense group's betas and eps when it has them) beside
+    anything else."""
     sparse = sparse_parameters(model)
     if not sparse:
-        return build_optimizer(cfg, model.parameters(), effective_batch_size)
-    if cfg.impl == "scratch":
-        raise ValueError("optimizer.impl=scratch cannot train sparse embedding tables; use impl=torch")
+        return build_optimizer(cfg, model.parameters(), lr)
     sparse_ids = {id(p) for p in sparse}
-    dense = build_optimizer(cfg, [p for p in model.parameters() if id(p) not in sparse_ids], effective_batch_size)
-    lr = dense.param_groups[0]["lr"]
-    if cfg.name in ("sgd", "momentum"):
-        table_optimizer = torch.optim.SGD(sparse, lr=lr, momentum=dense.param_groups[0]["momentum"])
+    dense = build_optimizer(cfg, [p for p in model.parameters() if id(p) not in sparse_ids], lr)
+    group = dense.param_groups[0]
+    if isinstance(dense, torch.optim.SGD):
+        table_optimizer = torch.optim.SGD(sparse, lr=group["lr"], momentum=group["momentum"])
     else:
-        table_optimizer = torch.optim.SparseAdam(sparse, lr=lr, betas=tuple(cfg.betas), eps=cfg.eps)
+        table_optimizer = torch.optim.SparseAdam(sparse, lr=group["lr"], betas=tuple(group.get("betas", (0.9, 0.999))),
+                                                 eps=group.get("eps", 1e-8))
     return SparseDenseOptimizer(dense, table_optimizer)
-
-
-def scratch_hyperparameters(cfg: DictConfig) -> dict:
-    """The config's hyperparameters in the scratch rules' terms (same meaning as torch's)."""
-    if cfg.name in ("sgd", "momentum"):
-        momentum = cfg.momentum if cfg.name == "momentum" else 0.0
-        return {"momentum": momentum, "nesterov": cfg.nesterov, "weight_decay": cfg.weight_decay}
-    if cfg.name in ("adam", "adamw"):
-        return {"betas": tuple(cfg.betas), "eps": cfg.eps, "weight_decay": cfg.weight_decay}
-    return {"alpha": cfg.alpha, "eps": cfg.eps, "weight_decay": cfg.weight_decay}

@@ -6,14 +6,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sweeps.config.upgrade import upgrade_config
 from sweeps.errors import CheckpointError
 from sweeps.tracking.mlflow_run import flatten_config
 from sweeps.training.checkpoint import load_checkpoint
 
 # Keys a resumed run may change: where it logs, how long it goes on, what it resumes from.
 _MAY_DIFFER = ("trainer.resume_from", "trainer.max_epochs", "trainer.progress", "trainer.device", "tracking.",
-               "paths.", "tags.",
-               "optuna_trial.")  # recorded by versions before trials reached jobs through the sweeper
+               "paths.", "tags.")
 
 
 def run_checkpoint(run_id: str, name: str, runs_dir: Path, tracking_uri: str) -> Path:
@@ -73,5 +73,7 @@ def load_resume_state(resume_from: str, runs_dir: Path, tracking_uri: str,
     for key in ("optimizer", "schedule", "early_stopping", "history", "epoch"):
         if key not in payload:
             raise CheckpointError(f"checkpoint {path} holds weights only ('{key}' missing); resume needs last.pt")
+    # A checkpoint written by an earlier version records its config in that version's layout.
+    payload["config"] = upgrade_config(payload.get("config", {}))
     check_compatible(payload, resolved, path)
     return payload, path

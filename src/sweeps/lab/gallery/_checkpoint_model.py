@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from omegaconf import OmegaConf
 
+from sweeps.config.upgrade import upgrade_config
 from sweeps.errors import CheckpointError
 from sweeps.lab.gallery._context import GalleryContext
 
@@ -21,7 +22,7 @@ def load_run_model(ctx: GalleryContext, run_id: str | None):
     if not run_id:
         raise CheckpointError("this topic needs a run: python -m sweeps.lab <topic> RUN_ID")
     payload = load_checkpoint(run_checkpoint(run_id, "best.pt", ctx.runs_dir, ctx.tracking_uri))
-    cfg = OmegaConf.create(payload["config"])
+    cfg = OmegaConf.create(upgrade_config(payload["config"]))
     features = prepare_features(cfg)
     table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
     model = build_model(cfg, payload["input_dim"], len(payload["class_names"]), table)

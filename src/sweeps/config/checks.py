@@ -1,0 +1,81 @@
+"""Range checks that live beside each typed config, and how a node finds its checks.
+
+A built-in variant (``optimizer=adam``, ``scheduler=cosine``, ``model=mlp`` ...) is a dataclass
+with a ``check`` classmethod next to its fields. :func:`check_node` finds that class from the
+node's ``_target_`` (so a config read back from an old MLflow run is checked the same way as one
+Hydra just composed) and runs it; a user's own ``_target_`` is checked for importability only,
+since its keyword arguments are its author's to define.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from hydra.utils import get_object
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sweeps.errors import ConfigError
+
+
+def require(condition: bool, key: str, message: str) -> None:
+    """Raise :class:`ConfigError` naming ``key`` unless ``condition`` holds."""
+    if not condition:
+        raise ConfigError(key, message)
+
+
+def one_of(value: Any, key: str, allowed: tuple[str, ...]) -> None:
+    """Raise :class:`ConfigError` unless ``str(value)`` is one of ``allowed``."""
+    value = str(getattr(value, "value", value))
+    require(value in allowed, key, f"got '{value}', expected one of {', '.join(allowed)}")
+
+
+class Checked:
+    """Base of typed configs with value checks; ``targets`` lists every ``_target_`` it describes."""
+
+    targets: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def check(cls, node: DictConfig, key: str) -> None:  # noqa: D401 - overridden per variant
+        """Raise :class:`ConfigError` naming ``key.<field>`` for the first out-of-range value."""
+
+
+_REGISTRY: dict[str, type[Checked]] = {}
+
+
+def register(*classes: type[Checked]) -> None:
+    """Make :func:`check_node` use ``cls.check`` for nodes whose ``_target_`` is in ``cls.targets``."""
+    for cls in classes:
+        for target in cls.targets:
+            _REGISTRY[target] = cls
+
+
+def check_target(node: DictConfig, key: str) -> None:
+    """A node without a built-in schema: its ``_target_`` must name something importable."""
+    target = node.get("_target_") if isinstance(node, DictConfig) else None
+    require(isinstance(target, str) and bool(target), f"{key}._target_",
+            "is required: the dotted path of the class or function to build (e.g. torch.optim.Adam)")
+    try:
+        get_object(target)
+    except Exception as exc:  # ImportError, AttributeError, or whatever the user's module raised
+        raise ConfigError(f"{key}._target_", f"cannot import '{target}' ({type(exc).__name__}: {exc})") from None
+
+
+def check_node(node: DictConfig, key: str) -> None:
+    """Check ``node`` (the config at ``key``) with the schema of its ``_target_``, if it has one.
+
+    Raises:
+        ConfigError: the node has no ``_target_``, a key the schema does not know, a value of the
+            wrong type, or a value out of range.
+    """
+    target = node.get("_target_") if isinstance(node, DictConfig) else None
+    schema = _REGISTRY.get(str(target))
+    if schema is None:
+        check_target(node, key)
+        return
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+    except OmegaConfBaseException as exc:
+        bad = getattr(exc, "full_key", None) or "?"
+        raise ConfigError(f"{key}.{bad}", f"does not fit {schema.__name__} ({type(exc).__name__})") from None
+    schema.check(typed, key)

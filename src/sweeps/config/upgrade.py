@@ -1,0 +1,64 @@
+"""Run configs recorded by earlier versions of sweeps, rewritten in today's layout.
+
+A run stores its resolved config twice: as the MLflow artifact ``config.yaml`` (read by
+``sweeps.diagnose`` and repair) and inside its checkpoints (compared on ``trainer.resume_from``).
+Both pass through :func:`upgrade_config` before use, so a run recorded before a layout change
+still resumes, diagnoses and repairs. Each step below is idempotent and names the change it undoes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# Before optimizers were `_target_` nodes: `optimizer.name` picked one of these, `impl=scratch`
+# the lab's written-out rule, and lr scaling lived in the optimizer node.
+_OPTIMIZERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sgd": ("SGD", ("lr", "weight_decay")),
+    "momentum": ("SGD", ("lr", "weight_decay", "momentum", "nesterov")),
+    "adam": ("Adam", ("lr", "weight_decay", "betas", "eps")),
+    "adamw": ("AdamW", ("lr", "weight_decay", "betas", "eps")),
+    "rmsprop": ("RMSprop", ("lr", "weight_decay", "alpha", "eps")),
+}
+# Before schedulers were `_target_` nodes under `scheduler` (torch's word): `schedule.name`.
+_SCHEDULERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "constant": ("Constant", ()),
+    "step": ("StepDecay", ("step_epochs", "gamma")),
+    "cosine": ("Cosine", ("min_lr_ratio",)),
+    "warmup_cosine": ("WarmupCosine", ("min_lr_ratio", "warmup_fraction")),
+    "warmup_linear": ("WarmupLinear", ("min_lr_ratio", "warmup_fraction")),
+    "plateau": ("ReduceOnPlateau", ("monitor", "mode", "factor", "patience")),
+}
+
+
+def _optimizer(old: dict[str, Any], trainer: dict[str, Any]) -> dict[str, Any]:
+    cls, keys = _OPTIMIZERS[old["name"]]
+    module = "sweeps.lab.optimizers" if old.get("impl") == "scratch" else "torch.optim"
+    for key in ("scale_lr_with_batch", "base_batch_size"):
+        if key in old:
+            trainer.setdefault(key, old[key])
+    return {"_target_": f"{module}.{cls}", "_partial_": True, **{k: old[k] for k in keys if k in old}}
+
+
+def _scheduler(old: dict[str, Any]) -> dict[str, Any]:
+    cls, keys = _SCHEDULERS[old["name"]]
+    renamed = {**old, "factor": old.get("gamma")} if old["name"] == "plateau" else old
+    return {"_target_": f"sweeps.training.schedules.{cls}", "_partial_": True,
+            **{k: renamed[k] for k in keys if k in renamed}}
+
+
+def upgrade_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` (a resolved run config as a plain dict) in today's layout; a copy, never in place.
+
+    Unknown variants are left as they are, for the schema to reject with the key's name.
+    """
+    cfg = copy.deepcopy(config)
+    cfg.pop("optuna_trial", None)  # trials reached jobs through the app's schema before the sweeper served any app
+    trainer = cfg.setdefault("trainer", {})
+    optimizer = cfg.get("optimizer")
+    if isinstance(optimizer, dict) and "_target_" not in optimizer and optimizer.get("name") in _OPTIMIZERS:
+        cfg["optimizer"] = _optimizer(optimizer, trainer)
+    schedule = cfg.pop("schedule", None)
+    if isinstance(schedule, dict) and schedule.get("name") in _SCHEDULERS and "scheduler" not in cfg:
+        cfg["scheduler"] = _scheduler(schedule)
+    return cfg
