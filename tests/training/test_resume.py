@@ -1,4 +1,8 @@
-"""Exact resume after a real SIGKILL, and the checkpoint errors users hit when resuming."""
+"""Exact resume after a real SIGKILL, and the checkpoint errors users hit when resuming.
+
+Only the run that is SIGKILLed is a separate process; the reference, the resume and the refusals
+run the entry point in this process (``app``), with one torch thread in every run so the numbers
+compare exactly across processes."""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import signal
 
 import torch
 
+from sweeps.app import train
+from sweeps.config import compose_config
 from sweeps.training import load_checkpoint
 from tests.conftest import mlflow_runs, run_cli, small_overrides
 
@@ -14,12 +20,17 @@ def _overrides(runs, csv):
     # No early stop: all 6 epochs run in both the reference and the interrupted run; dropout on,
     # so the saved RNG state matters.
     return small_overrides(runs, csv) + ["trainer.max_epochs=6", "trainer.early_stopping.patience=0",
-                                         "model.dropout=0.3", "tracking.experiment=resume"]
+                                         "model.dropout=0.3", "tracking.experiment=resume",
+                                         "trainer.num_threads=1"]
 
 
-def test_sigkill_after_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_csv):
-    reference = run_cli(_overrides(tmp_path / "ref", tiny_csv), cwd=tmp_path)
-    assert reference.returncode == 0, reference.stderr
+def test_sigkill_after_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, tiny_csv, app):
+    threads = torch.get_num_threads()
+    try:
+        reference = train(compose_config(_overrides(tmp_path / "ref", tiny_csv)))
+    finally:
+        torch.set_num_threads(threads)
+    assert reference.stopped_epoch == 6
 
     runs = tmp_path / "runs"
     uri = f"sqlite:///{runs}/mlflow.db"
@@ -30,7 +41,7 @@ def test_sigkill_after_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, t
     assert stuck.info.status == "RUNNING"
     assert load_checkpoint(runs / "checkpoints" / stuck.info.run_id / "last.pt")["epoch"] == 3
 
-    resumed = run_cli(_overrides(runs, tiny_csv) + [f"trainer.resume_from={stuck.info.run_id}"], cwd=tmp_path)
+    resumed = app(_overrides(runs, tiny_csv) + [f"trainer.resume_from={stuck.info.run_id}"], tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     [run] = mlflow_runs(uri, "resume")
     [ref_run] = mlflow_runs(f"sqlite:///{tmp_path / 'ref'}/mlflow.db", "resume")
@@ -43,28 +54,27 @@ def test_sigkill_after_epoch_then_resume_equals_an_uninterrupted_run(tmp_path, t
     assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
 
 
-def test_resume_from_a_corrupt_checkpoint_is_one_clear_line(tmp_path, tiny_csv):
+def test_resume_from_a_corrupt_checkpoint_is_one_clear_line(tmp_path, tiny_csv, app):
     bad = tmp_path / "last.pt"
     bad.write_bytes(b"\x80\x02 definitely not a checkpoint")
-    done = run_cli(_overrides(tmp_path / "runs", tiny_csv) + [f"trainer.resume_from={bad}"], cwd=tmp_path)
+    done = app(_overrides(tmp_path / "runs", tiny_csv) + [f"trainer.resume_from={bad}"], tmp_path)
     assert done.returncode == 2 and "last.pt" in done.stderr and "corrupt" in done.stderr
     assert "Traceback" not in done.stderr
     assert mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db", "resume") == []
 
 
-def test_resume_with_a_changed_model_names_the_key(tmp_path, tiny_csv):
+def test_resume_with_a_changed_model_names_the_key(tmp_path, tiny_csv, app):
     runs = tmp_path / "runs"
-    first = run_cli(_overrides(runs, tiny_csv) + ["trainer.max_epochs=2"], cwd=tmp_path)
+    first = app(_overrides(runs, tiny_csv) + ["trainer.max_epochs=2"], tmp_path)
     run_id = first.stdout.split("MLflow run id: ")[1].split()[0]
-    done = run_cli(_overrides(runs, tiny_csv) + ["model.hidden_dims=[32]", f"trainer.resume_from={run_id}"],
-                   cwd=tmp_path)
+    done = app(_overrides(runs, tiny_csv) + ["model.hidden_dims=[32]", f"trainer.resume_from={run_id}"], tmp_path)
     assert done.returncode == 2 and "model.hidden_dims" in done.stderr and "Traceback" not in done.stderr
     # The earlier finished run is untouched.
     assert [r.info.status for r in mlflow_runs(f"sqlite:///{runs}/mlflow.db", "resume")] == ["FINISHED"]
 
 
-def test_unknown_run_id_is_a_clear_error(tmp_path, tiny_csv):
-    done = run_cli(_overrides(tmp_path / "runs", tiny_csv) + ["trainer.resume_from=0123456789abcdef"], cwd=tmp_path)
+def test_unknown_run_id_is_a_clear_error(tmp_path, tiny_csv, app):
+    done = app(_overrides(tmp_path / "runs", tiny_csv) + ["trainer.resume_from=0123456789abcdef"], tmp_path)
     assert done.returncode == 2 and "0123456789abcdef" in done.stderr and "Traceback" not in done.stderr
 
 
