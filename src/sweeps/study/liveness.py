@@ -36,14 +36,25 @@ def beat(storage: BaseStorage, trial_id: int) -> None:
 
 
 class Heartbeat:
-    """Beats every ``interval`` seconds in a daemon thread while the job runs."""
+    """Beats every ``interval`` seconds in a daemon thread while the job runs.
 
-    def __init__(self, storage: BaseStorage, trial_id: int, interval: float) -> None:
-        self.storage, self.trial_id, self.interval = storage, trial_id, interval
+    ``first`` (optional) runs once in that thread before the first beat: a write the job needs
+    (the worker stamp) that then overlaps the app's own work instead of delaying its start. It
+    runs even when the job ends before the thread got going (``__exit__`` waits for it).
+    """
+
+    def __init__(self, storage: BaseStorage, trial_id: int, interval: float,
+                 first: Callable[[], None] | None = None) -> None:
+        self.storage, self.trial_id, self.interval, self.first = storage, trial_id, interval, first
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sweeps-heartbeat", daemon=True)
 
     def _run(self) -> None:
+        if self.first is not None:
+            try:
+                self.first()
+            except Exception:  # bookkeeping only: the trial runs and beats without it
+                pass
         while not self._stop.is_set():
             try:
                 beat(self.storage, self.trial_id)

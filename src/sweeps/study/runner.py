@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -103,6 +103,17 @@ def counted(trial) -> bool:
         return True
     return trial.state == TrialState.FAIL and "fail_reason" in trial.user_attrs and \
         not str(trial.user_attrs["fail_reason"]).startswith(_BOOKKEEPING)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the loop knows of a trial this worker just asked, without reading it back from the
+    storage: enough for :func:`counted` and the duplicate check."""
+
+    number: int
+    params: dict
+    state: TrialState
+    user_attrs: dict = field(default_factory=dict)
 
 
 def _same_params(a: dict, b: dict) -> bool:
@@ -220,9 +231,16 @@ class StudyRunner:
                               f"(hydra.sweeper.max_failure_rate={rate:g}); trial {failed[0].number}: {first}")
 
     # -- one trial -------------------------------------------------------------------------------
-    def _ask(self) -> optuna.trial.Trial | None:
+    def _ask(self, known: list) -> optuna.trial.Trial | None:
         """A trial whose params were never tried and whose slot is still free; None once a finite
-        space is exhausted. One read of the storage serves both checks."""
+        space is exhausted.
+
+        ``known`` is the study's trials as read at the top of the loop, and grows by each trial this
+        worker asks. When the new trial's number is ``len(known)`` no other worker has asked one
+        since that read (trial numbers count the study's trials), so ``known`` is complete: the
+        slot is free (the loop already checked finished + running < target) and the duplicate check
+        can use it. Otherwise (another worker asked meanwhile) the storage is read again.
+        """
         for _ in range(20):
             with warnings.catch_warnings():
                 # Optuna expects a heartbeat only inside study.optimize(); here the job beats
@@ -231,17 +249,24 @@ class StudyRunner:
                 trial = self.study.ask(self.space.distributions)
             if self.custom is not None:
                 self.custom(self.app_config, trial)
-            trials = [t for t in self.study.get_trials(deepcopy=False) if counted(t) or t.state == TrialState.RUNNING]
-            active = sorted(t.number for t in trials)
-            if self.storage is not None and trial.number in active and active.index(trial.number) >= self.target:
-                # Two workers passed the count check at once; the later trial number yields the slot.
-                self._discard(trial, "surplus: another worker took the last slot")
-                return None
+            if trial.number == len(known):
+                trials = [t for t in known if counted(t) or t.state == TrialState.RUNNING]
+            else:
+                trials = [t for t in self.study.get_trials(deepcopy=False)
+                          if counted(t) or t.state == TrialState.RUNNING]
+                active = sorted(t.number for t in trials)
+                if self.storage is not None and trial.number in active and active.index(trial.number) >= self.target:
+                    # Two workers passed the count check at once; the later trial number yields the slot.
+                    self._discard(trial, "surplus: another worker took the last slot")
+                    return None
             twin = None if not trial.params else next(
                 (t for t in trials if t.number != trial.number and _same_params(t.params, trial.params)), None)
             if twin is None:
+                known.append(_Asked(trial.number, trial.params, TrialState.RUNNING))
                 return trial
             self._discard(trial, f"duplicate of trial {twin.number}; resampled")
+            # Not a twin for the next draw (FAIL, not counted), but it holds a trial number.
+            known.append(_Asked(trial.number, trial.params, TrialState.FAIL))
             self.study.sampler.reseed_rng()
         self.exhausted = True
         return None
@@ -321,8 +346,9 @@ class StudyRunner:
                 time.sleep(min(2.0, self.settings.heartbeat_interval))  # others hold the last slots
                 continue
             batch = []
+            known = list(trials)  # grows by each trial of the batch (see _ask)
             for _ in range(self._batch_size(finished, running)):
-                trial = self._ask()
+                trial = self._ask(known)
                 if trial is None:
                     break
                 batch.append(trial)
