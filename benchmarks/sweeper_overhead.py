@@ -13,6 +13,10 @@ One app (``tests/study/apps/objective_app.py``: ``time.sleep(0.5)``, returns a f
 - (c) sweeps' sweeper, in memory and sqlite (MLflow parent run off, as neither peer has one; one
   more row with it on).
 
+``--before-src DIR`` adds sweeps' rows once more with another checkout's ``src`` first on
+``PYTHONPATH`` (e.g. ``git archive <commit> src | tar -x -C DIR``): a change's before and after,
+side by side in the same run.
+
 Per trial = (wall(20) - wall(10)) / 10 - 0.5 s: what one more trial costs, start-up excluded.
 Total = (wall(20) - 10 s) / 20: the issue's "ms per trial over the bare 10 s", start-up included.
 """
@@ -20,6 +24,7 @@ Total = (wall(20) - 10 s) / 20: the issue's "ms per trial over the bare 10 s", s
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -33,16 +38,19 @@ APP = REPO / "tests" / "study" / "apps"
 SLEEP = 0.5
 
 
-def _wall(python: str, args: list[str], cwd: Path) -> float:
+def _wall(python: str, args: list[str], cwd: Path, src: str | None = None) -> float:
+    """Seconds one sweep takes; ``src`` (a checkout's ``src``) goes first on PYTHONPATH."""
+    env = dict(os.environ, PYTHONPATH=src) if src else None
     start = time.perf_counter()
-    done = subprocess.run([python, "objective_app.py", "-m", *args], cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run([python, "objective_app.py", "-m", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{python} {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return wall
 
 
-def _contenders(peer_python: str | None, tmp: Path) -> dict[str, tuple[str, callable]]:
+def _contenders(peer_python: str | None, tmp: Path, before_src: str | None = None) -> dict[str, tuple]:
     ours = sys.executable
 
     def basic(n):
@@ -65,6 +73,9 @@ def _contenders(peer_python: str | None, tmp: Path) -> dict[str, tuple[str, call
     # A fresh MLflow store per sweep too: both sweeps then pay its creation, and the slope is per trial.
     rows["(c) sweeps, sqlite + MLflow parent run"] = (
         ours, lambda n: optuna(n, fresh_db("sweepsml")(n), f"hydra.sweeper.mlflow.tracking_uri={fresh_db('ml')(n)}"))
+    if before_src:
+        rows["(c) sweeps before, memory"] = (ours, lambda n: optuna(n, "null", off), before_src)
+        rows["(c) sweeps before, sqlite"] = (ours, lambda n: optuna(n, fresh_db("before")(n), off), before_src)
     return rows
 
 
@@ -72,17 +83,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer-python", help="python of a venv with hydra-optuna-sweeper 1.2.0")
     parser.add_argument("--repeat", type=int, default=3, help="rounds, interleaved; medians are reported")
+    parser.add_argument("--before-src", help="another checkout's src/: its sweeps rows too, in the same rounds")
     args = parser.parse_args()
     walls: dict[str, dict[int, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         for name in ("objective_app.py", "objective_app.yaml"):
             shutil.copy(APP / name, tmp / name)
-        contenders = _contenders(args.peer_python, tmp)
+        before = str(Path(args.before_src).resolve()) if args.before_src else None
+        contenders = _contenders(args.peer_python, tmp, before)
         for _ in range(args.repeat):  # each round runs every contender once: drift hits all alike
-            for label, (python, build) in contenders.items():
+            for label, (python, build, *src) in contenders.items():
                 for n in (20, 10):
-                    wall = _wall(python, [*build(n), f"hydra.sweep.dir={tmp}/sweep-{time.time_ns()}"], tmp)
+                    wall = _wall(python, [*build(n), f"hydra.sweep.dir={tmp}/sweep-{time.time_ns()}"], tmp, *src)
                     walls.setdefault(label, {20: [], 10: []})[n].append(wall)
     print(f"{args.repeat} rounds, medians; per trial = (wall 20 - wall 10) / 10 - {SLEEP} s")
     print(f"{'sweeper':42} {'wall 20':>8} {'wall 10':>8} {'per trial':>10} {'total/trial':>12}")
