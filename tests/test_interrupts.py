@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,25 +34,57 @@ def _wait_for(predicate, proc: subprocess.Popen, timeout: float = 120) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_during_a_run_marks_it_killed_and_says_how_to_resume(tmp_path, signum):
+def _long_run(tmp_path: Path) -> tuple[list[str], Path]:
     csv = write_csv(tmp_path / "reviews.csv", synthetic_rows(200))
     runs = tmp_path / "runs"
     # Long enough that the signal lands mid-training, after the first checkpoint.
-    proc = _start(small_overrides(runs, csv) + ["trainer.max_epochs=500", "trainer.early_stopping.patience=500",
-                                                "tracking.confusion_every=0"], tmp_path)
-    _wait_for(lambda: any((runs / "checkpoints").glob("*/last.pt")), proc)
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=60)
+    return small_overrides(runs, csv) + ["trainer.max_epochs=500", "trainer.early_stopping.patience=500",
+                                         "tracking.confusion_every=0"], runs
+
+
+def _check_killed(returncode: int, err: str, runs: Path, signum: int) -> None:
     run = mlflow_runs(f"sqlite:///{runs}/mlflow.db")[0]
     name = signal.Signals(signum).name
     # 128 + signal number, one line naming the signal and the run, no traceback.
-    assert proc.returncode == 128 + signum
+    assert returncode == 128 + signum
     assert (f"interrupted by {name}: MLflow run {run.info.run_id} marked KILLED; "
             f"re-run with trainer.resume_from={run.info.run_id} to continue") in err
     assert "Traceback" not in err
     # Nothing is left RUNNING.
     assert run.info.status == "KILLED"
+
+
+def test_sigterm_during_a_run_marks_it_killed_and_says_how_to_resume(tmp_path):
+    """A scheduler's SIGTERM to a real process: its exit status and stderr are what the user sees."""
+    overrides, runs = _long_run(tmp_path)
+    proc = _start(overrides, tmp_path)
+    _wait_for(lambda: any((runs / "checkpoints").glob("*/last.pt")), proc)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    _check_killed(proc.returncode, err, runs, signal.SIGTERM)
+
+
+def test_ctrl_c_during_a_run_marks_it_killed_and_says_how_to_resume(tmp_path, app):
+    """Ctrl-C (SIGINT) to the entry point running in this process, sent once the first checkpoint exists."""
+    overrides, runs = _long_run(tmp_path)
+    done = threading.Event()
+
+    def press_ctrl_c():
+        deadline = time.monotonic() + 120
+        while not done.is_set() and time.monotonic() < deadline:
+            if any((runs / "checkpoints").glob("*/last.pt")):
+                os.kill(os.getpid(), signal.SIGINT)  # Python runs the handler in the main thread
+                return
+            time.sleep(0.05)
+
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
+    try:
+        result = app(overrides, tmp_path)
+    finally:
+        done.set()
+        presser.join()
+    _check_killed(result.returncode, result.stderr, runs, signal.SIGINT)
 
 
 def test_a_stop_signal_inside_a_deferred_section_is_raised_when_it_ends():
