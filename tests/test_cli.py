@@ -35,6 +35,37 @@ def test_cli_run_prints_accuracy_run_id_and_ui_command(tmp_path, tiny_csv):
     assert "mlflow ui --backend-store-uri sqlite:///" in done.stdout and "--host 127.0.0.1" in done.stdout
 
 
+def check_printed_best_is_the_stored_best(stdout: str, storage: str):
+    """The summary's "best trial N: best/val/acc=V, test/acc=T  (MLflow run R)" line is the study's
+    best trial as Optuna stored it; returns that trial."""
+    import optuna
+
+    [line] = [ln for ln in stdout.splitlines() if ln.startswith("best trial ")]
+    number = int(line.split()[2].rstrip(":"))
+    value = float(line.split("best/val/acc=")[1].split(",")[0])
+    test_acc = float(line.split("test/acc=")[1].split()[0])
+    run_id = line.split("(MLflow run ")[1].rstrip(")")
+    [summary] = optuna.get_all_study_summaries(storage)
+    best = optuna.load_study(study_name=summary.study_name, storage=storage).best_trial
+    assert number == best.number and value == pytest.approx(best.value, abs=5e-5)
+    assert test_acc == pytest.approx(best.user_attrs["test/acc"], abs=5e-5)
+    assert run_id == best.user_attrs["mlflow_run_id"]
+    return best
+
+
+def test_a_sweep_prints_the_best_trial_optuna_stored(tmp_path, tiny_csv, app):
+    """``python -m sweeps -m`` end to end (in-process): two trials on the small data, each an MLflow
+    child run of the study, and the printed best trial is the one in the Optuna storage."""
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), "trainer.max_epochs=3",
+                "optimizer.lr=tag(log,interval(1e-3,1e-1))", "hydra.sweeper.n_trials=2"], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    best = check_printed_best_is_the_stored_best(done.stdout, f"sqlite:///{tmp_path}/runs/optuna.db")
+    children = [r for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db") if "mlflow.parentRunId" in r.data.tags]
+    assert len(children) == 2 and {r.info.status for r in children} == {"FINISHED"}
+    [best_run] = [r for r in children if r.info.run_id == best.user_attrs["mlflow_run_id"]]
+    assert best_run.data.metrics["best/val/acc"] == pytest.approx(best.value)
+
+
 def _bad_input_cases(tmp_path):
     csv = write_csv(tmp_path / "ok.csv", synthetic_rows(60))
     one_class = write_csv(tmp_path / "one.csv", [(t, 1) for t, _ in synthetic_rows(20)])
@@ -111,7 +142,6 @@ def test_readme_main_command_runs_the_quick_study_and_points_at_both_uis(tmp_pat
     trials = optuna.load_study(study_name=summary.study_name, storage=f"sqlite:///{tmp_path}/runs/optuna.db").trials
     # A dozen finished trials, some pruned; the summary names the best trial with val and test accuracy.
     assert sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials) == 12
-    assert "best trial" in done.stdout and "test/acc=" in done.stdout
     assert "mlflow ui --backend-store-uri" in done.stdout and "optuna-dashboard sqlite:///" in done.stdout
-    best = float(done.stdout.split("best/val/acc=")[1].split(",")[0])
-    assert best >= 0.78
+    best = check_printed_best_is_the_stored_best(done.stdout, f"sqlite:///{tmp_path}/runs/optuna.db")
+    assert best.value >= 0.78
