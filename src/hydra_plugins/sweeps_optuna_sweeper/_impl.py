@@ -77,8 +77,14 @@ class OptunaSweeperImpl:
     def _launcher(self, runner: StudyRunner, parent_run_id: str | None, experiment_id: str | None):
         runner.jobs_in_process = str(self.config.hydra.launcher.get("_target_", "")).endswith(".BasicLauncher")
         task = TrialTask(self.task_function, runner.link(parent_run_id, experiment_id))
+        context = self.hydra_context
+        if runner.jobs_in_process:
+            # Jobs composed in this process: from the sweep's base config, not the whole tree each time.
+            from hydra_plugins.sweeps_optuna_sweeper._compose import TrialConfigLoader
+
+            context = HydraContext(config_loader=TrialConfigLoader(context.config_loader), callbacks=context.callbacks)
         launcher = Plugins.instance().instantiate_launcher(
-            hydra_context=self.hydra_context, task_function=task, config=self.config)
+            hydra_context=context, task_function=task, config=self.config)
 
         def launch(batch: list[list[str]], first_job: int) -> list:
             # Job numbers are trial numbers: resumed sweeps and parallel workers never reuse an output dir.
