@@ -160,7 +160,7 @@ def bad_inputs(tmp: Path, csv: Path) -> None:
         "unknown run id": base + ["trainer.resume_from=feedfacefeedface"],
         "malformed jsonl": base + [f"data.path={jsonl}"],
         "labels outside classes": base + ["data.classes=[a,b]"],
-        "numpy + attention": base + ["model.backend=numpy", "model.pooling=attention"],
+        "numpy + attention": base + ["model=mlp_numpy", "model.pooling=attention"],
         "log interval from 0": ["-m", *base, "optimizer.lr=tag(log,interval(0,1))"],
         "unparsable space": ["-m", *base, "model.dropout=interval(0.1"],
         "grid over a float": ["-m", *base, "model.dropout=interval(0,0.5)", "hydra/sweeper/sampler=grid"],

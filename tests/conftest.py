@@ -54,12 +54,13 @@ def tiny_csv(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "reviews.csv", synthetic_rows(400))
 
 
-def small_overrides(runs_dir: Path, data_path: Path) -> list[str]:
-    """Overrides that make a full run take a couple of seconds on synthetic data."""
+def small_overrides(runs_dir: Path, data_path: Path, model: str = "mlp") -> list[str]:
+    """Overrides that make a full run take a couple of seconds on synthetic data (``model``: the
+    config group choice; the MLP gets one small hidden layer)."""
     return [
         f"paths.runs_dir={runs_dir}", "data=files", f"data.path={data_path}",
         "embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=20",
-        "model.hidden_dims=[16]", "trainer.max_epochs=6", "data.batch_size=16", "optimizer.lr=0.02",
+        *(["model.hidden_dims=[16]"] if model == "mlp" else [f"model={model}"]), "trainer.max_epochs=6", "data.batch_size=16", "optimizer.lr=0.02",
         "tracking.confusion_every=2",
     ]
 

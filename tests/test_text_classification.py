@@ -61,7 +61,7 @@ def test_attention_pooling_writes_highlighted_words(tmp_path, tiny_csv):
 
 def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_csv, capsys):
     runs = tmp_path / "runs"
-    baseline = train(compose_config(small_overrides(runs, tiny_csv) + ["model=logreg_tfidf", "model.min_df=1"]))
+    baseline = train(compose_config(small_overrides(runs, tiny_csv, model="logreg_tfidf") + ["model.min_df=1"]))
     network = train(compose_config(small_overrides(runs, tiny_csv) + FAST))
     client = MlflowClient(baseline.tracking_uri)
     run = client.get_run(baseline.run_id)
@@ -76,15 +76,16 @@ def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_
 @pytest.mark.parametrize("overrides, key", [
     (["model.ngrams=2"], "model.ngrams"),  # bigrams need a trainable bag
     (["model.ngrams=3"], "model.ngrams"),
-    (["model=logreg_tfidf", "model.C=0"], "model.C"),
+    (["model.C=0"], "model.C"),  # with model=logreg_tfidf (below)
     (["embeddings.trainable=true", "optimizer._target_=sweeps.lab.optimizers.Adam"], "embeddings.trainable"),
     (["trainer.instrument_every=-1"], "trainer.instrument_every"),
     (["tracking.projection_points=-5"], "tracking.projection_points"),
     (["trainer.num_threads=0"], "trainer.num_threads"),
 ])
 def test_inconsistent_text_options_name_the_key(tmp_path, tiny_csv, overrides, key):
+    model = "logreg_tfidf" if key == "model.C" else "mlp"
     with pytest.raises(ConfigError) as error:
-        train(compose_config(small_overrides(tmp_path / "runs", tiny_csv) + overrides))
+        train(compose_config(small_overrides(tmp_path / "runs", tiny_csv, model=model) + overrides))
     assert error.value.key == key
 
 

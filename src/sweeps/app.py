@@ -19,6 +19,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import validate_config
+from sweeps.config.models import is_estimator
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.data.sources import dropped_rows
 from sweeps.diagnosis.live import LiveDiagnosis
@@ -90,7 +91,8 @@ def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = 
     seed_everything(cfg.seed)
     table = torch.from_numpy(features.embedding_table) if features.embedding_table is not None else None
     pretrained = torch.from_numpy(features.pretrained) if features.pretrained is not None else None
-    model = build_model(cfg, features.input_dim, features.num_classes, table, pretrained, features.bag_rows)
+    model = build_model(cfg, features.input_dim, features.num_classes, table, pretrained, features.bag_rows,
+                        input_shape=features.input_shape, class_names=features.class_names)
     optimizer = build_model_optimizer(cfg.optimizer, model, effective_lr(cfg.optimizer, cfg.trainer, effective_batch_size(cfg)))
     batches = len(features.train) // options.batch_size if options.drop_last else -(-len(features.train) // options.batch_size)
     steps_per_epoch = max(1, -(-max(1, batches) // options.accumulate_grad_batches))
@@ -163,7 +165,7 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
     of ``parent_run_id`` when given, else of the running sweep's study run (if any).
     """
     validate_config(cfg)
-    if cfg.model.name == "logreg_tfidf":
+    if is_estimator(cfg.model):
         from sweeps.baselines.run import train_tfidf_logreg
 
         return train_tfidf_logreg(cfg, callbacks, parent_run_id=parent_run_id)

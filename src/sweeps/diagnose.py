@@ -106,6 +106,7 @@ def _run_config(client, run_id: str):
     import tempfile
 
     from sweeps.config.schema import SweepsConf
+    from sweeps.config.checks import check_node
     from sweeps.config.upgrade import upgrade_config
 
     names = {a.path for a in client.list_artifacts(run_id)}
@@ -117,7 +118,13 @@ def _run_config(client, run_id: str):
     loaded.pop("diagnosis", None)  # thresholds come from this version, whatever the run recorded
     upgraded = upgrade_config(OmegaConf.to_container(loaded))  # recorded by an earlier version's layout
     try:
-        return OmegaConf.merge(OmegaConf.structured(SweepsConf), upgraded)
+        cfg = OmegaConf.merge(OmegaConf.structured(SweepsConf), upgraded)
+        for key in ("model", "optimizer", "scheduler"):  # `_target_` nodes: typed by their own schema
+            check_node(cfg[key], key)
+        return cfg
+    except ConfigError as exc:
+        raise SweepsError(f"run {run_id}: its config.yaml does not fit this version of sweeps at '{exc.key}' "
+                          f"({exc}); re-run it with this version to repair it") from exc
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or "?"
         raise SweepsError(f"run {run_id}: its config.yaml does not fit this version of sweeps at '{key}' "

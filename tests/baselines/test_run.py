@@ -25,7 +25,7 @@ class Recorder:
 
 
 def test_the_fit_is_one_reported_epoch_and_a_finished_run_with_the_networks_metrics(tmp_path, tiny_csv):
-    cfg = compose_config(small_overrides(tmp_path / "runs", tiny_csv) + ["model=logreg_tfidf", "model.min_df=1"])
+    cfg = compose_config(small_overrides(tmp_path / "runs", tiny_csv, model="logreg_tfidf") + ["model.min_df=1"])
     recorder = Recorder()
     result = train_tfidf_logreg(cfg, [recorder])
     client = MlflowClient(result.tracking_uri)
@@ -39,9 +39,9 @@ def test_the_fit_is_one_reported_epoch_and_a_finished_run_with_the_networks_metr
     for key in ("test/acc", "test/f1", "test/loss", "best/val/acc", "model/parameters", "data/train_size"):
         assert run.data.metrics[key] == pytest.approx(result.metrics[key]), key
     assert (run.data.metrics["data/train_size"], run.data.metrics["data/test_size"]) == (320, 40)
-    assert run.data.params["model.name"] == "logreg_tfidf" and run.data.params["model.min_df"] == "1"
+    assert run.data.params["model._target_"] == "sweeps.baselines.tfidf_logreg.TfidfLogreg" and run.data.params["model.min_df"] == "1"
     config = yaml.safe_load(open(client.download_artifacts(result.run_id, "config.yaml", str(tmp_path / "dl"))))
-    assert config["model"]["name"] == "logreg_tfidf"
+    assert config["model"]["_target_"] == "sweeps.baselines.tfidf_logreg.TfidfLogreg"
     top = {a.path for a in client.list_artifacts(result.run_id, "analysis")}
     assert {"analysis/top_features.json", "analysis/errors.md", "analysis/per_class.csv"} <= top
     assert result.run_url.endswith(f"/runs/{result.run_id}")
@@ -51,7 +51,7 @@ def test_a_multiclass_baseline_has_no_top_feature_list_and_analysis_can_be_off(t
     from tests.conftest import synthetic_rows, write_csv
 
     path = write_csv(tmp_path / "topics.csv", synthetic_rows(300, classes=3))
-    cfg = compose_config(small_overrides(tmp_path / "runs", path) + ["model=logreg_tfidf", "model.min_df=1",
+    cfg = compose_config(small_overrides(tmp_path / "runs", path, model="logreg_tfidf") + ["model.min_df=1",
                                                                       "tracking.analysis=false"])
     result = train_tfidf_logreg(cfg)
     client = MlflowClient(result.tracking_uri)

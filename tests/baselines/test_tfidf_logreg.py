@@ -15,7 +15,8 @@ from tests.conftest import synthetic_rows, write_csv
 
 
 def _model_cfg(ngrams=2, min_df=1, C=1.0):
-    return OmegaConf.create({"seed": 0, "model": {"ngrams": ngrams, "min_df": min_df, "C": C, "max_iter": 1000}})
+    return OmegaConf.create({"seed": 0, "model": {"_target_": "sweeps.baselines.tfidf_logreg.TfidfLogreg",
+                                                  "ngrams": ngrams, "min_df": min_df, "C": C, "max_iter": 1000}})
 
 
 @pytest.fixture(scope="module")

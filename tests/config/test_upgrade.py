@@ -45,10 +45,22 @@ def test_recorded_config_becomes_todays_layout_and_validates(tmp_path):
     assert upgraded["scheduler"] == {"_target_": "sweeps.training.schedules.WarmupCosine", "_partial_": True,
                                      "min_lr_ratio": 0.0, "warmup_fraction": 0.1}
     assert "schedule" not in upgraded
+    assert upgraded["model"]["_target_"] == "sweeps.models.TextClassifier" and upgraded["model"]["hidden_dims"] == [16]
+    assert "name" not in upgraded["model"] and "backend" not in upgraded["model"] and "C" not in upgraded["model"]
     cfg = OmegaConf.merge(OmegaConf.structured(SweepsConf), upgraded)
     cfg.paths.runs_dir = str(tmp_path)
     validate_config(cfg)
     assert upgrade_config(upgraded) == upgraded  # idempotent: today's layout passes through unchanged
+
+
+def test_numpy_backend_and_baseline_models_are_converted():
+    numpy = upgrade_config({"model": {"name": "mlp", "backend": "numpy", "hidden_dims": [8], "pooling": "max",
+                                      "C": 1.0, "min_df": 2, "max_iter": 1000}})["model"]
+    assert numpy == {"_target_": "sweeps.lab.torch_bridge.NumpyMLP", "hidden_dims": [8], "pooling": "max"}
+    baseline = upgrade_config({"model": {"name": "logreg_tfidf", "backend": "torch", "hidden_dims": [], "ngrams": 2,
+                                         "C": 4.0, "min_df": 1, "max_iter": 500, "pooling": "mean"}})["model"]
+    assert baseline == {"_target_": "sweeps.baselines.tfidf_logreg.TfidfLogreg", "ngrams": 2, "min_df": 1,
+                        "C": 4.0, "max_iter": 500}
 
 
 def test_scratch_optimizer_and_plateau_scheduler_are_converted():

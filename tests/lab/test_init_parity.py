@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from sweeps.config import compose_config
-from sweeps.config.schema import Activation, Init
+from sweeps.config.models import Activation, Init
 from sweeps.lab.layers import gain, init_bias, init_weight
 from sweeps.models import build_model
 from sweeps.models.classifier import init_linear
@@ -70,10 +70,10 @@ def _weights(model: nn.Module) -> list[np.ndarray]:
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 @pytest.mark.parametrize("init", INITS)
 def test_same_config_builds_the_same_networks_with_either_backend(init, activation):
-    # What a user switches with model.backend=numpy: every layer, the head included, alike.
+    # What a user switches with model=mlp_numpy: every layer, the head included, alike.
     models = [build_model(compose_config([f"model.init={init}", f"model.activation={activation}",
-                                          "model.hidden_dims=[256,128]", f"model.backend={backend}"]), 200, 40)
-              for backend in ("torch", "numpy")]
+                                          "model.hidden_dims=[256,128]", f"model={variant}"]), 200, 40)
+              for variant in ("mlp", "mlp_numpy")]
     torch_layers, numpy_layers = (_weights(m) for m in models)
     assert [w.shape for w in torch_layers] == [w.shape for w in numpy_layers]
     for a, b in zip(torch_layers, numpy_layers):

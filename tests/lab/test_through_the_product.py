@@ -11,8 +11,8 @@ from tests.conftest import compose_config, mlflow_runs
 
 
 def test_xor_is_solved_by_the_numpy_network_with_scratch_adam(tmp_path):
-    # The command: data=xor model.backend=numpy optimizer=adam optimizer._target_=sweeps.lab.optimizers.Adam
-    cfg = compose_config([f"paths.runs_dir={tmp_path}", "data=xor", "model.backend=numpy", "optimizer=adam",
+    # The command (today's words): data=xor model=mlp_numpy optimizer=adam optimizer._target_=sweeps.lab.optimizers.Adam
+    cfg = compose_config([f"paths.runs_dir={tmp_path}", "data=xor", "model=mlp_numpy", "optimizer=adam",
                           "optimizer._target_=sweeps.lab.optimizers.Adam", "tracking.confusion_every=10"])
     result = train(cfg)
     assert result.metrics["final/train/acc"] == 1.0 and result.metrics["test/acc"] == 1.0
@@ -22,7 +22,7 @@ def test_xor_is_solved_by_the_numpy_network_with_scratch_adam(tmp_path):
     images = [a.path for a in client.list_artifacts(result.run_id, "images")]
     # A decision-boundary image per logged epoch, with its step, next to the curves.
     assert any("decision_boundary" in p for p in images)
-    assert client.get_run(result.run_id).data.params["model.backend"] == "numpy"
+    assert client.get_run(result.run_id).data.params["model._target_"] == "sweeps.lab.torch_bridge.NumpyMLP"
 
 
 @pytest.mark.parametrize("data", ["moons", "circles", "spirals"])
@@ -56,7 +56,7 @@ def test_numpy_bridge_gradients_equal_autograd_on_the_same_weights():
 def test_numpy_backend_on_text_features_with_checkpoint_round_trip(small_cfg, tmp_path):
     from omegaconf import OmegaConf
 
-    cfg = OmegaConf.merge(small_cfg, {"model": {"backend": "numpy", "norm": "batch"},
+    cfg = OmegaConf.merge(small_cfg, {"model": {"_target_": "sweeps.lab.torch_bridge.NumpyMLP", "norm": "batch"},
                                       "optimizer": {"_target_": "sweeps.lab.optimizers.Adam"}})
     result = train(cfg)
     assert result.metrics["test/acc"] > 0.8
@@ -73,4 +73,4 @@ def test_numpy_backend_refuses_attention_pooling(tmp_path):
     from sweeps.errors import ConfigError
 
     with pytest.raises(ConfigError, match="model.pooling"):
-        validate_config(compose_config(["model.backend=numpy", "model.pooling=attention"]))
+        validate_config(compose_config(["model=mlp_numpy", "model.pooling=attention"]))

@@ -7,7 +7,6 @@ results table is a fair comparison. ``C`` is sklearn's inverse regularisation st
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from omegaconf import DictConfig
@@ -17,6 +16,7 @@ from sklearn.metrics import log_loss
 
 from sweeps.data.splits import Split, Splits
 from sweeps.evaluation import classification_metrics
+from sweeps.utils.instantiate import instantiate_with
 
 
 def _analyzer(ngrams: int):
@@ -28,11 +28,25 @@ def _analyzer(ngrams: int):
     return analyze
 
 
-@dataclass
 class TfidfLogreg:
-    vectorizer: TfidfVectorizer
-    classifier: LogisticRegression
-    train_time_s: float
+    """TF-IDF features and a logistic regression over them, unfitted until :meth:`fit`.
+
+    The ``_target_`` of ``conf/model/logreg_tfidf.yaml``: ``ngrams`` (1 = words, 2 = + bigrams),
+    ``min_df`` (drop rarer terms), ``C`` and ``max_iter`` (sklearn's), ``seed`` (the run's).
+    """
+
+    def __init__(self, ngrams: int = 2, min_df: int = 2, C: float = 1.0, max_iter: int = 1000,
+                 seed: int = 0) -> None:
+        self.vectorizer = TfidfVectorizer(analyzer=_analyzer(ngrams), min_df=min_df, sublinear_tf=True)
+        self.classifier = LogisticRegression(C=C, max_iter=max_iter, random_state=seed)
+        self.train_time_s = 0.0
+
+    def fit(self, splits: Splits) -> "TfidfLogreg":
+        """Fit on the training split only (vocabulary, IDF and weights); returns self."""
+        start = time.perf_counter()
+        self.classifier.fit(self.vectorizer.fit_transform(splits.train.tokens), splits.train.labels)
+        self.train_time_s = time.perf_counter() - start
+        return self
 
     @property
     def parameters(self) -> int:
@@ -58,10 +72,5 @@ class TfidfLogreg:
 
 
 def fit_tfidf_logreg(cfg: DictConfig, splits: Splits) -> TfidfLogreg:
-    """Fit on the training split only (vocabulary, IDF and weights)."""
-    start = time.perf_counter()
-    vectorizer = TfidfVectorizer(analyzer=_analyzer(cfg.model.ngrams), min_df=cfg.model.min_df, sublinear_tf=True)
-    features = vectorizer.fit_transform(splits.train.tokens)
-    classifier = LogisticRegression(C=cfg.model.C, max_iter=cfg.model.max_iter, random_state=cfg.seed)
-    classifier.fit(features, splits.train.labels)
-    return TfidfLogreg(vectorizer, classifier, time.perf_counter() - start)
+    """The baseline ``cfg.model`` describes, built with the run's seed and fitted on ``splits.train``."""
+    return instantiate_with(cfg.model, offered={"seed": int(cfg.seed)}).fit(splits)

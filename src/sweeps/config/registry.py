@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hydra.core.config_store import ConfigStore
 
-from sweeps.config import optimizers, schedulers
+from sweeps.config import models, optimizers, schedulers
 from sweeps.config.schema import SweepsConf
 
 
@@ -15,6 +15,7 @@ def register_configs() -> None:
     ``scheduler/base_cosine`` ..."""
     store = ConfigStore.instance()
     store.store(name="sweeps_schema", node=SweepsConf)
-    for group, schemas in (("optimizer", optimizers.SCHEMAS), ("scheduler", schedulers.SCHEMAS)):
+    for group, schemas in (("model", models.SCHEMAS), ("optimizer", optimizers.SCHEMAS),
+                           ("scheduler", schedulers.SCHEMAS)):
         for name, node in schemas.items():
             store.store(group=group, name=f"base_{name}", node=node)

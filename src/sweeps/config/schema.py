@@ -1,10 +1,13 @@
 """Typed schema of every config group.
 
-Each group in ``conf/`` is validated against one dataclass here, so a typo in an override
+Each group in ``conf/`` is validated against a dataclass, so a typo in an override
 (``model.dropuot=0.1``) or a wrong type (``data.batch_size=big``) is rejected by Hydra before any
-work starts. Groups whose variants need different knobs (``data=imdb`` vs ``data=files``) share
-one dataclass holding the union of their fields; the variant's YAML sets the ones it uses.
-Value ranges that a type cannot express (``lr > 0``) are checked in :mod:`sweeps.config.validate`.
+work starts. ``model``, ``optimizer`` and ``scheduler`` are ``_target_`` nodes: each built-in
+variant has a schema of its own beside its range checks (:mod:`sweeps.config.models`,
+:mod:`~sweeps.config.optimizers`, :mod:`~sweeps.config.schedulers`), and a user's own class needs
+none. ``data`` and ``embeddings`` still share one dataclass per group holding the union of their
+variants' fields. Value ranges that a type cannot express (``lr > 0``) are checked in
+:mod:`sweeps.config.validate` before any data is read.
 """
 
 from __future__ import annotations
@@ -14,37 +17,6 @@ from enum import Enum
 from typing import Any, Optional
 
 from omegaconf import MISSING
-
-
-class Activation(str, Enum):
-    relu = "relu"
-    leaky_relu = "leaky_relu"
-    tanh = "tanh"
-    sigmoid = "sigmoid"
-    gelu = "gelu"
-
-
-class Pooling(str, Enum):
-    mean = "mean"
-    max = "max"
-    attention = "attention"
-    mean_max = "mean_max"
-
-
-class Init(str, Enum):
-    xavier = "xavier"
-    xavier_normal = "xavier_normal"
-    kaiming = "kaiming"
-    he = "he"  # alias of kaiming
-    normal = "normal"
-    zeros = "zeros"
-    default = "default"
-
-
-class Norm(str, Enum):
-    none = "none"
-    batch = "batch"
-    layer = "layer"
 
 
 @dataclass
@@ -57,7 +29,8 @@ class PathsConf:
 class DataConf:
     # Short name used in run names and cache keys.
     name: str = MISSING
-    # Where rows come from: embedded_imdb | hub | files.
+    # Where rows come from: embedded_imdb | embedded_rotten_tomatoes | embedded_bbc_news | hub | files |
+    # toy | dataset (a Dataset of the user's, built from `dataset`).
     source: str = MISSING
     # Hub dataset id (source=hub) or a file path / glob (source=files).
     path: Optional[str] = None
@@ -81,6 +54,9 @@ class DataConf:
     max_tokens: int = 400
     # Drop the last incomplete training batch of each epoch.
     drop_last: bool = False
+    # source=dataset: a `_target_` node building a map-style torch Dataset of (x, y) pairs, or a
+    # pair of arrays (X, y) (sweeps.features.dataset).
+    dataset: Optional[Any] = None
     # source=toy (xor | moons | spirals | circles): points generated and their noise.
     n_samples: int = 2000
     noise: float = 0.1
@@ -117,47 +93,6 @@ class EmbeddingsConf:
     workers: int = 1
     # Fine-tune the table during training (sparse gradients), initialised from these vectors.
     trainable: bool = False
-
-
-class TokenWeighting(str, Enum):
-    mean = "mean"
-    tfidf = "tfidf"
-
-
-@dataclass
-class ModelConf:
-    # mlp (pooled embeddings -> MLP, torch) | logreg_tfidf (TF-IDF + logistic regression, sklearn)
-    name: str = "mlp"
-    # Widths of the hidden layers; [] = logistic regression on the pooled embedding.
-    hidden_dims: list[int] = field(default_factory=lambda: [128])
-    activation: Activation = Activation.relu
-    dropout: float = 0.2
-    pooling: Pooling = Pooling.mean
-    init: Init = Init.xavier
-    norm: Norm = Norm.none
-    residual: bool = False
-    # Dropout on the pooled input embedding, before the first layer.
-    input_dropout: float = 0.0
-    # Standard deviation for init=normal.
-    init_std: float = 0.01
-    # torch | numpy (the lab's from-scratch network, hand-written backprop)
-    backend: str = "torch"
-    # 1 = words; 2 = words + bigrams (hashed into `bigram_buckets` rows for trainable embeddings,
-    # an exact vocabulary for logreg_tfidf).
-    ngrams: int = 1
-    # Rows of the hashed bigram table (trainable embeddings); 0 = one row per bigram seen at least
-    # `bigram_min_count` times in the training split (no collisions, more memory).
-    bigram_buckets: int = 0
-    bigram_min_count: int = 2
-    # How a trainable bag averages its tokens: mean (fastText) or TF-IDF weights (sublinear tf,
-    # L2-normalised rows): rare, telling words and phrases count more.
-    token_weighting: TokenWeighting = TokenWeighting.mean
-    # Hidden width of the attention scorer (pooling=attention).
-    attention_hidden: int = 64
-    # logreg_tfidf: inverse regularisation strength, minimum document frequency, solver iterations.
-    C: float = 1.0
-    min_df: int = 2
-    max_iter: int = 1000
 
 
 @dataclass
@@ -292,9 +227,9 @@ class DiagnosisConf:
 class SweepsConf:
     data: DataConf = MISSING
     embeddings: EmbeddingsConf = MISSING
-    model: ModelConf = MISSING
-    # `_target_` nodes: a built-in variant is typed by its own schema (sweeps.config.optimizers,
-    # sweeps.config.schedulers); a user's own class needs no schema.
+    # `_target_` nodes: a built-in variant is typed by its own schema (sweeps.config.models,
+    # sweeps.config.optimizers, sweeps.config.schedulers); a user's own class needs no schema.
+    model: Any = MISSING
     optimizer: Any = MISSING
     scheduler: Any = MISSING
     trainer: TrainerConf = MISSING

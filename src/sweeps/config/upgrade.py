@@ -31,6 +31,20 @@ _SCHEDULERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# Before models were `_target_` nodes: `model.name` (mlp | logreg_tfidf) with `model.backend`
+# (torch | numpy), one schema holding every variant's keys.
+_MLP_KEYS = ("hidden_dims", "activation", "dropout", "pooling", "init", "norm", "residual", "input_dropout",
+             "init_std", "attention_hidden", "ngrams", "bigram_buckets", "bigram_min_count", "token_weighting")
+_LOGREG_KEYS = ("ngrams", "min_df", "C", "max_iter")
+
+
+def _model(old: dict[str, Any]) -> dict[str, Any]:
+    if old["name"] == "logreg_tfidf":
+        return {"_target_": "sweeps.baselines.tfidf_logreg.TfidfLogreg", **{k: old[k] for k in _LOGREG_KEYS if k in old}}
+    target = "sweeps.lab.torch_bridge.NumpyMLP" if old.get("backend") == "numpy" else "sweeps.models.TextClassifier"
+    return {"_target_": target, **{k: old[k] for k in _MLP_KEYS if k in old}}
+
+
 def _optimizer(old: dict[str, Any], trainer: dict[str, Any]) -> dict[str, Any]:
     cls, keys = _OPTIMIZERS[old["name"]]
     module = "sweeps.lab.optimizers" if old.get("impl") == "scratch" else "torch.optim"
@@ -55,6 +69,9 @@ def upgrade_config(config: dict[str, Any]) -> dict[str, Any]:
     cfg = copy.deepcopy(config)
     cfg.pop("optuna_trial", None)  # trials reached jobs through the app's schema before the sweeper served any app
     trainer = cfg.setdefault("trainer", {})
+    model = cfg.get("model")
+    if isinstance(model, dict) and "_target_" not in model and model.get("name") in ("mlp", "logreg_tfidf"):
+        cfg["model"] = _model(model)
     optimizer = cfg.get("optimizer")
     if isinstance(optimizer, dict) and "_target_" not in optimizer and optimizer.get("name") in _OPTIMIZERS:
         cfg["optimizer"] = _optimizer(optimizer, trainer)
@@ -62,3 +79,14 @@ def upgrade_config(config: dict[str, Any]) -> dict[str, Any]:
     if isinstance(schedule, dict) and schedule.get("name") in _SCHEDULERS and "scheduler" not in cfg:
         cfg["scheduler"] = _scheduler(schedule)
     return cfg
+
+
+def with_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with the keys today's schema added since it was recorded, at their defaults
+    (which is what the recording version ran with), as a plain resolved dict."""
+    from omegaconf import OmegaConf
+
+    from sweeps.config.schema import SweepsConf
+
+    merged = OmegaConf.merge(OmegaConf.structured(SweepsConf), config)
+    return OmegaConf.to_container(merged, resolve=True, enum_to_str=True)

@@ -13,11 +13,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import optimizers, schedulers  # noqa: F401 - registers the variants' checks
 from sweeps.config.checks import check_node
+from sweeps.config.models import NUMPY_MLP, is_estimator, model_inputs
 from sweeps.config.paths import resolve_paths
 from sweeps.data.sources import EMBEDDED_SOURCES
 from sweeps.errors import ConfigError
 
-_DATA_SOURCES = (*EMBEDDED_SOURCES, "hub", "files", "toy")
+_DATA_SOURCES = (*EMBEDDED_SOURCES, "hub", "files", "toy", "dataset")
 _EMBEDDINGS = ("word2vec", "glove50", "file", "random")
 
 
@@ -55,6 +56,9 @@ def validate_config(cfg: DictConfig) -> None:
     _require(total < 1, "data.val_fraction",
              f"data.val_fraction + data.test_fraction must be below 1 to leave training data, got {total:g}")
     _require(data.max_tokens >= 1, "data.max_tokens", f"must be >= 1, got {data.max_tokens}")
+    if data.source == "dataset":
+        _require(data.dataset is not None, "data.dataset", "is required when data.source=dataset")
+        check_node(data.dataset, "data.dataset")
     if data.source in ("hub", "files"):
         _require(bool(data.path), "data.path", f"is required when data.source={data.source}")
     _require(_known_encoding(data.encoding), "data.encoding",
@@ -65,34 +69,16 @@ def validate_config(cfg: DictConfig) -> None:
     if cfg.embeddings.name == "file":
         _require(bool(cfg.embeddings.path), "embeddings.path", "is required when embeddings=file")
 
-    model = cfg.model
-    pooling = str(getattr(model.pooling, "value", model.pooling))
-    _one_of(model.name, "model.name", ("mlp", "logreg_tfidf"))
-    _one_of(str(model.ngrams), "model.ngrams", ("1", "2"))
-    _require(model.bigram_buckets >= 0, "model.bigram_buckets", f"must be >= 0, got {model.bigram_buckets}")
-    _require(model.bigram_min_count >= 1, "model.bigram_min_count", f"must be >= 1, got {model.bigram_min_count}")
-    _require(model.C > 0, "model.C", f"must be > 0, got {model.C}")
-    _require(model.min_df >= 1, "model.min_df", f"must be >= 1, got {model.min_df}")
-    if model.ngrams == 2 and model.name == "mlp":
-        _require(bool(cfg.embeddings.trainable) and pooling != "attention", "model.ngrams",
+    check_node(cfg.model, "model")
+    inputs = model_inputs(cfg)
+    if cfg.model.get("ngrams") == 2 and not is_estimator(cfg.model):
+        _require(inputs == "bags", "model.ngrams",
                  "bigrams need a trainable bag: embeddings.trainable=true with pooling mean|max|mean_max")
     if cfg.embeddings.trainable:
-        _require(model.backend == "torch", "embeddings.trainable", "needs model.backend=torch")
+        _require(inputs in ("bags", "tokens") and cfg.model._target_ != NUMPY_MLP, "embeddings.trainable",
+                 "needs a torch model that reads token ids (model=mlp)")
         _require(str(opt.get("_target_", "")).startswith("torch.optim."), "embeddings.trainable",
                  f"needs a torch.optim optimizer (sparse gradients), got optimizer._target_={opt.get('_target_')}")
-    _require(all(h >= 1 for h in cfg.model.hidden_dims), "model.hidden_dims",
-             f"every width must be >= 1, got {list(cfg.model.hidden_dims)}")
-    _require(0 <= cfg.model.dropout < 1, "model.dropout", f"must be in [0, 1), got {cfg.model.dropout}")
-    _require(0 <= cfg.model.input_dropout < 1, "model.input_dropout",
-             f"must be in [0, 1), got {cfg.model.input_dropout}")
-    _require(cfg.model.init_std > 0, "model.init_std", f"must be > 0, got {cfg.model.init_std}")
-
-    _one_of(cfg.model.backend, "model.backend", ("torch", "numpy"))
-    if cfg.model.backend == "numpy":
-        pooling = str(getattr(cfg.model.pooling, "value", cfg.model.pooling))
-        _require(pooling != "attention", "model.pooling", "attention needs model.backend=torch")
-        norm = str(getattr(cfg.model.norm, "value", cfg.model.norm))
-        _require(norm != "layer", "model.norm", "layer norm needs model.backend=torch (numpy has batch|none)")
     if data.source == "toy":
         _require(data.n_samples >= 20, "data.n_samples", f"must be >= 20, got {data.n_samples}")
         _require(data.noise >= 0, "data.noise", f"must be >= 0, got {data.noise}")

@@ -282,7 +282,7 @@ def source_fingerprint(cfg: DictConfig) -> str:
 def dropped_rows(cfg: DictConfig, cache_dir: Path) -> dict[str, int] | None:
     """What loading ``cfg.data``'s rows into ``cache_dir`` dropped (``total``, ``blank_text``,
     ``blank_label``), as recorded when they were last read, or None (never read there, toy data)."""
-    if cfg.data.source == "toy":
+    if cfg.data.source in ("toy", "dataset"):
         return None
     return load_report(report_path(cache_dir, cfg, source_fingerprint(cfg)))
 

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from sweeps.config.models import model_inputs, pooling_of
 from sweeps.data import load_rows, make_splits
 from sweeps.data.sources import source_fingerprint
 from sweeps.data.splits import Split, Splits, stratified_subset
@@ -71,6 +72,8 @@ class Features:
     test: FeatureSplit
     class_names: list[str]
     input_dim: int
+    # One example's shape when it is not a flat vector (an image of a user's dataset); None = (input_dim,).
+    input_shape: tuple[int, ...] | None = None
     # Attention: (V+1, D), row 0 the padding vector. Bags: (V_words, D) initial word rows, zero
     # where ``pretrained`` is False; ``bag_rows`` counts all rows, bigrams included.
     embedding_table: np.ndarray | None = None
@@ -137,12 +140,6 @@ def _pad(docs: list[np.ndarray], max_tokens: int) -> tuple[np.ndarray, np.ndarra
     return ids, lengths
 
 
-def pooling_of(cfg: DictConfig) -> str:
-    """``model.pooling`` as a plain string (it is an Enum in the typed config)."""
-    pooling = cfg.model.pooling
-    return str(getattr(pooling, "value", pooling))
-
-
 def _split_identity(cfg: DictConfig, fingerprint: str, *, whole_train: bool = False) -> dict:
     """What determines the token splits: not the batching knobs, which only matter to training.
     ``whole_train``: the training split before ``data.subset`` (the text vectors are fitted on)."""
@@ -170,7 +167,7 @@ def _labelled_subset(splits: Splits, n: int, seed: int) -> Splits:
 
 def uses_bags(cfg: DictConfig) -> bool:
     """Trainable embeddings pooled by mean/max: the CSR bag layout."""
-    return bool(cfg.embeddings.trainable) and pooling_of(cfg) != "attention"
+    return model_inputs(cfg) == "bags"
 
 
 def _bag_identity(cfg: DictConfig) -> dict | None:
@@ -185,7 +182,7 @@ def _features_key(cfg: DictConfig, fingerprint: str) -> str:
     return cache_key("features", {
         "version": FEATURES_VERSION, **_split_identity(cfg, fingerprint),
         "embeddings": OmegaConf.to_container(cfg.embeddings, resolve=True),
-        "pooling": pooling_of(cfg), "bag": _bag_identity(cfg),
+        "pooling": pooling_of(cfg), "inputs": model_inputs(cfg), "bag": _bag_identity(cfg),
         # Only trained vectors depend on the seed; a seed sweep over GloVe reuses one entry.
         "seed": cfg.seed if cfg.embeddings.name in ("word2vec", "random") else None,
     })
@@ -282,7 +279,7 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
     index = vectors.index()
     table = torch.from_numpy(np.ascontiguousarray(vectors.vectors))
     mode = pooling_of(cfg)
-    token_level = mode == "attention"
+    token_level = model_inputs(cfg) == "tokens"
     padded_table = torch.cat([torch.zeros(1, vectors.dim), table])
     built, train_docs = {}, []
     for name in _SPLITS:
@@ -364,6 +361,10 @@ def prepare_features(cfg: DictConfig) -> Features:
     """
     if cfg.data.source == "toy":
         return toy_features(cfg)
+    if cfg.data.source == "dataset":
+        from sweeps.features.dataset import dataset_features  # it imports this module's types
+
+        return dataset_features(cfg)
     runs_dir = Path(cfg.paths.runs_dir)
     cache = ArrayCache(runs_dir / "cache")
     start = time.perf_counter()

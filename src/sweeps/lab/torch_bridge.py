@@ -1,4 +1,4 @@
-"""Run the NumPy network inside the torch trainer (``model.backend=numpy``).
+"""Run the NumPy network inside the torch trainer (``model=mlp_numpy``).
 
 The NumPy MLP does its own forward and backward; torch only carries the result. Its parameters
 are torch Parameters that share memory with the NumPy arrays, so any torch optimizer (or the
@@ -59,3 +59,22 @@ def build_numpy_model(input_dim: int, hidden_dims: list[int], num_classes: int, 
     mlp = MLP([input_dim, *hidden_dims, outputs], activation=activation, init=init, dropout=dropout,
               batch_norm=norm == "batch", residual=residual, seed=seed, dtype=np.float32, std=std)
     return NumpyMLPModule(mlp)
+
+
+class NumpyMLP(NumpyMLPModule):
+    """The lab's NumPy MLP as a model ``_target_`` (``model=mlp_numpy``): the same keyword
+    arguments as ``sweeps.models.TextClassifier``, so one typed config serves both.
+
+    Takes pooled vectors only; ``pooling`` and the bag options are read by the features step
+    (the schema refuses ``attention`` pooling and layer norm for this class).
+    """
+
+    def __init__(self, input_dim: int, hidden_dims: list[int], num_classes: int, activation: str = "relu",
+                 dropout: float = 0.0, init: str = "xavier", norm: str = "none", residual: bool = False,
+                 input_dropout: float = 0.0, init_std: float = 0.01, *, seed: int = 0,
+                 **features_options: object) -> None:
+        name = lambda v: str(getattr(v, "value", v))  # noqa: E731 - enums of the typed config
+        outputs = 1 if num_classes == 2 else num_classes
+        mlp = MLP([input_dim, *hidden_dims, outputs], activation=name(activation), init=name(init), dropout=dropout,
+                  batch_norm=name(norm) == "batch", residual=residual, seed=seed, dtype=np.float32, std=init_std)
+        super().__init__(mlp)

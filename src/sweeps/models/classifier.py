@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 import torch
 from omegaconf import DictConfig
 from torch import nn
 
 from sweeps.models.pooling import AttentionPooling, BagPooling, bag_table
+from sweeps.utils.instantiate import instantiate_with
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -83,20 +83,45 @@ class HiddenBlock(nn.Module):
 class TextClassifier(nn.Module):
     """Maps pooled document vectors (or token ids, with a pooler) to class logits.
 
-    A binary task has one output logit (sigmoid + BCE); K > 2 classes have K (softmax + CE).
-    ``hidden_dims=[]`` makes this logistic regression on the pooled vector.
+    The ``_target_`` of ``conf/model/mlp.yaml``. A binary task has one output logit (sigmoid +
+    BCE); K > 2 classes have K (softmax + CE). ``hidden_dims=[]`` makes this logistic regression
+    on the pooled vector.
+
+    Args:
+        input_dim: features per document (the pooled vector's size), from the data.
+        hidden_dims: widths of the hidden layers.
+        num_classes: K, from the data.
+        activation, dropout, init, norm, residual, input_dropout, init_std: the hidden blocks.
+        pooler: a module mapping token ids (B, L) to vectors (B, D); built from ``embeddings``
+            and ``pooling`` when not given.
+        pooling: ``mean``/``max``/``mean_max`` (precomputed by the features step unless the
+            embeddings are trained) or ``attention`` (learned, always inside the model).
+        attention_hidden: hidden width of the attention scorer.
+        embeddings: (V, D) table when the inputs are token ids (attention, trainable bags).
+        pretrained: (V_words,) bool, which bag rows have a word vector; ``bag_rows``: rows of
+            the trainable bag table (words and bigrams).
+        trainable_embeddings: fine-tune ``embeddings`` (sparse gradients).
+        ngrams, bigram_buckets, bigram_min_count, token_weighting: how the features step builds
+            the token bags of trainable embeddings (read there; accepted here so that one node
+            describes the model and its inputs).
     """
 
     def __init__(self, input_dim: int, hidden_dims: list[int], num_classes: int, activation: str = "relu",
                  dropout: float = 0.0, init: str = "xavier", norm: str = "none", residual: bool = False,
-                 pooler: nn.Module | None = None, input_dropout: float = 0.0, init_std: float = 0.01) -> None:
+                 pooler: nn.Module | None = None, input_dropout: float = 0.0, init_std: float = 0.01, *,
+                 pooling: str = "mean", attention_hidden: int = 64, embeddings: torch.Tensor | None = None,
+                 pretrained: torch.Tensor | None = None, bag_rows: int = 0, trainable_embeddings: bool = False,
+                 ngrams: int = 1, bigram_buckets: int = 0, bigram_min_count: int = 2,
+                 token_weighting: str = "mean") -> None:
         super().__init__()
-        self.pooler = pooler
+        activation, init, norm = _name(activation), _name(init), _name(norm)
+        self.pooler = pooler if pooler is not None else make_pooler(_name(pooling), embeddings, pretrained, bag_rows,
+                                                                    attention_hidden, trainable_embeddings)
         self.input_dropout = dropout_layer(input_dropout)
         widths = [input_dim, *hidden_dims]
         self.blocks = nn.ModuleList(
             HiddenBlock(a, b, activation, dropout, norm, residual) for a, b in zip(widths[:-1], widths[1:]))
-        self.num_outputs = 1 if num_classes == 2 else num_classes
+        self.num_outputs = num_outputs(num_classes)
         self.head = nn.Linear(widths[-1], self.num_outputs)
         for block in self.blocks:
             init_linear(block.linear, init, activation, init_std)
@@ -123,42 +148,45 @@ class TextClassifier(nn.Module):
         return {"pooled": pooled, "hidden": hidden} if len(self.blocks) else {"pooled": pooled}
 
 
-def _pooler(cfg: DictConfig, embedding_table: torch.Tensor | None, pretrained: torch.Tensor | None,
-            bag_rows: int) -> nn.Module | None:
-    """What turns a document into one vector inside the model; None when features arrive pooled."""
-    if embedding_table is None:
+def num_outputs(num_classes: int) -> int:
+    """Logits a classifier over ``num_classes`` emits: 1 for binary (sigmoid + BCE), else K."""
+    return 1 if num_classes == 2 else num_classes
+
+
+def make_pooler(pooling: str, embeddings: torch.Tensor | None, pretrained: torch.Tensor | None = None,
+                bag_rows: int = 0, attention_hidden: int = 64, trainable: bool = False) -> nn.Module | None:
+    """What turns token ids into one vector inside the model; None when features arrive pooled."""
+    if embeddings is None:
         return None
-    pooling = _name(cfg.model.pooling)
     if pooling == "attention":
-        return AttentionPooling(embedding_table, hidden=cfg.model.attention_hidden,
-                                trainable=bool(cfg.embeddings.trainable))
-    return BagPooling(bag_table(bag_rows, embedding_table, pretrained), pooling)
+        return AttentionPooling(embeddings, hidden=attention_hidden, trainable=trainable)
+    return BagPooling(bag_table(bag_rows, embeddings, pretrained), pooling)
 
 
 def build_model(cfg: DictConfig, input_dim: int, num_classes: int,
                 embedding_table: torch.Tensor | None = None, pretrained: torch.Tensor | None = None,
-                bag_rows: int = 0) -> nn.Module:
-    """The model ``cfg.model`` describes, for inputs of ``input_dim`` features.
+                bag_rows: int = 0, input_shape: tuple[int, ...] | None = None,
+                class_names: list[str] | None = None) -> nn.Module:
+    """``hydra.utils.instantiate(cfg.model)``, offered what only the data knows.
 
-    ``embedding_table`` (with ``pretrained``/``bag_rows`` for trainable bags) comes from the
-    features when the model pools tokens itself."""
-    if cfg.model.backend == "numpy":
-        from sweeps.lab.torch_bridge import build_numpy_model
+    The model's constructor receives whichever of these it names: ``input_dim`` (features per
+    example), ``input_shape`` (one example's shape), ``num_classes``, ``num_outputs`` (1 for
+    binary, else K), ``class_names``, ``embeddings`` ((V, D) word vectors, row 0 = padding, when
+    the inputs are token ids), ``pretrained``, ``bag_rows``, ``trainable_embeddings`` and ``seed``.
 
-        return build_numpy_model(input_dim, list(cfg.model.hidden_dims), num_classes, _name(cfg.model.activation),
-                                 _name(cfg.model.init), cfg.model.dropout, _name(cfg.model.norm), cfg.model.residual,
-                                 seed=cfg.seed, std=cfg.model.init_std)
-    pooler = _pooler(cfg, embedding_table, pretrained, bag_rows)
-    return TextClassifier(
-        input_dim=input_dim, hidden_dims=list(cfg.model.hidden_dims), num_classes=num_classes,
-        activation=_name(cfg.model.activation), dropout=cfg.model.dropout, init=_name(cfg.model.init),
-        norm=_name(cfg.model.norm), residual=cfg.model.residual, pooler=pooler,
-        input_dropout=cfg.model.input_dropout, init_std=cfg.model.init_std,
-    )
+    Raises:
+        hydra.errors.InstantiationException: the class rejected its arguments.
+    """
+    offered = {"input_dim": input_dim, "input_shape": tuple(input_shape or (input_dim,)), "num_classes": num_classes,
+               "num_outputs": num_outputs(num_classes), "class_names": list(class_names or []),
+               "embeddings": embedding_table, "pretrained": pretrained, "bag_rows": bag_rows,
+               "trainable_embeddings": bool(cfg.embeddings.get("trainable", False)) if "embeddings" in cfg else False,
+               "seed": int(cfg.seed)}
+    return instantiate_with(cfg.model, offered=offered)
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-__all__ = ["TextClassifier", "build_model", "count_parameters", "init_linear"]
+__all__ = ["TextClassifier", "build_model", "count_parameters", "init_linear", "make_pooler", "num_outputs"]

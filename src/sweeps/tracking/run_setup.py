@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from omegaconf import DictConfig
 
+from sweeps.config.models import NUMPY_MLP, TEXT_MLP, TFIDF_LOGREG
 from sweeps.study.context import trial_context
 from sweeps.tracking.mlflow_run import MlflowRun
 
@@ -27,14 +28,28 @@ class RunResult:
 def run_name(cfg: DictConfig) -> str:
     if cfg.tracking.run_name:
         return str(cfg.tracking.run_name)
-    if cfg.model.name == "logreg_tfidf":
+    kind = model_kind(cfg)
+    if kind == "logreg_tfidf":
         return f"{cfg.data.name}-tfidf{cfg.model.ngrams}gram-logreg-C{cfg.model.C:g}"
+    if kind not in ("mlp", "mlp-trainable", "mlp_numpy"):  # a model of the user's: its class names it
+        return f"{cfg.data.name}-{kind}-{optimizer_name(cfg.optimizer)}-s{cfg.seed}"
     hidden = "x".join(str(h) for h in cfg.model.hidden_dims) or "linear"
     pooling = getattr(cfg.model.pooling, "value", cfg.model.pooling)
     trained = "-trainable" if cfg.embeddings.trainable else ""
     bigrams = "+bigrams" if cfg.model.ngrams == 2 else ""
-    return (f"{cfg.data.name}-{cfg.embeddings.name}{trained}{bigrams}-{pooling}-{hidden}-"
+    numpy = "-numpy" if kind == "mlp_numpy" else ""
+    return (f"{cfg.data.name}-{cfg.embeddings.name}{trained}{bigrams}-{pooling}-{hidden}{numpy}-"
             f"{optimizer_name(cfg.optimizer)}-s{cfg.seed}")
+
+
+def model_kind(cfg: DictConfig) -> str:
+    """The ``sweeps.model`` tag: ``mlp``, ``mlp-trainable``, ``mlp_numpy``, ``logreg_tfidf``, or
+    the class name of a model of the user's (``my_cnn`` for ``mypkg.MyCNN``: lower case)."""
+    target = str(cfg.model.get("_target_", "?"))
+    builtin = {TEXT_MLP: "mlp", "sweeps.models.classifier.TextClassifier": "mlp", NUMPY_MLP: "mlp_numpy",
+               TFIDF_LOGREG: "logreg_tfidf"}
+    kind = builtin.get(target) or target.rsplit(".", 1)[-1].lower()
+    return "mlp-trainable" if kind == "mlp" and cfg.embeddings.trainable else kind
 
 
 def optimizer_name(node: DictConfig) -> str:
@@ -50,9 +65,7 @@ def optimizer_name(node: DictConfig) -> str:
 def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | None = None) -> MlflowRun:
     """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains and,
     inside a sweep, which trial it is; a child of ``parent_run_id``, else of the study's run."""
-    model_kind = cfg.model.name if cfg.model.name != "mlp" else (
-        "mlp-trainable" if cfg.embeddings.trainable else "mlp")
-    tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name, "sweeps.model": model_kind,
+    tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name, "sweeps.model": model_kind(cfg),
             **{str(k): v for k, v in (cfg.tags or {}).items()}}
     context = trial_context()
     if context is not None:

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sweeps.config.upgrade import upgrade_config
+from sweeps.config.upgrade import upgrade_config, with_defaults
 from sweeps.errors import CheckpointError
 from sweeps.tracking.mlflow_run import flatten_config
 from sweeps.training.checkpoint import load_checkpoint
@@ -73,7 +73,8 @@ def load_resume_state(resume_from: str, runs_dir: Path, tracking_uri: str,
     for key in ("optimizer", "schedule", "early_stopping", "history", "epoch"):
         if key not in payload:
             raise CheckpointError(f"checkpoint {path} holds weights only ('{key}' missing); resume needs last.pt")
-    # A checkpoint written by an earlier version records its config in that version's layout.
-    payload["config"] = upgrade_config(payload.get("config", {}))
+    # A checkpoint written by an earlier version records its config in that version's layout,
+    # without the keys added since (which it ran with their defaults).
+    payload["config"] = with_defaults(upgrade_config(payload.get("config", {})))
     check_compatible(payload, resolved, path)
     return payload, path
