@@ -37,3 +37,16 @@ def test_deep_sigmoid_stack_shows_the_gradient_fan_out():
     metrics = _one_step(model, Instrumentation(model, every=1), torch.randn(64, 8), torch.randint(0, 2, (64,)).float())
     assert metrics["diag/grad_norm/layer1"] < 1e-6 * metrics["diag/grad_norm/head"]
     assert "diag/saturated_frac/layer1" in metrics and "diag/act_std/layer6" in metrics
+
+
+def test_convolution_channels_are_the_units_whatever_the_sequence_length():
+    torch.manual_seed(0)
+    conv = nn.Conv1d(3, 4, 3, padding=1)
+    model = nn.Sequential(conv, nn.ReLU())
+    with torch.no_grad():
+        conv.bias[:2] = -100.0  # two of the four channels never fire
+    instruments = Instrumentation(model, every=1)
+    model.train()
+    for length in (5, 9):  # batches of different lengths: a channel is a unit, a position is an example
+        model(torch.randn(8, 3, length))
+    assert instruments.epoch_metrics()["diag/dead_frac/layer1"] == 0.5

@@ -42,6 +42,14 @@ def _activations(model: nn.Module) -> dict[str, nn.Module]:
     return {f"layer{i + 1}": m for i, m in enumerate(found)}
 
 
+def _units_last(output: torch.Tensor) -> torch.Tensor:
+    """(examples, units): a linear layer's (B, H) as is; a convolution's (B, C, *spatial) with the
+    C channels as units (torch's N, C, ... layout), every position an example of its channel."""
+    if output.dim() <= 2:
+        return output.reshape(-1, output.shape[-1])
+    return output.movedim(1, -1).reshape(-1, output.shape[1])
+
+
 class Instrumentation:
     """Collects the signals above for one model; the Trainer drives it around sampled steps."""
 
@@ -49,6 +57,7 @@ class Instrumentation:
         self.every = max(1, every)
         self.layers = layer_names(model)
         self.active = False
+        self.untracked: set[str] = set()
         self._hooks = [module.register_forward_hook(self._hook(name))
                        for name, module in _activations(model).items()]
         self._reset()
@@ -63,13 +72,18 @@ class Instrumentation:
         def record(module: nn.Module, _inputs, output: torch.Tensor) -> None:
             if not module.training:
                 return
-            out = output.detach().reshape(-1, output.shape[-1])
-            if isinstance(module, _RELU_LIKE):
+            out = _units_last(output.detach())
+            if isinstance(module, _RELU_LIKE) and name not in self.untracked:
                 # Every step, not only sampled ones: a unit is dead only if no example of the
                 # epoch made it fire, and a per-column max is cheap next to the layer's matmul.
                 batch_max = out.max(dim=0).values
                 previous = self.unit_max.get(name)
-                self.unit_max[name] = batch_max if previous is None else torch.maximum(previous, batch_max)
+                if previous is not None and previous.shape != batch_max.shape:
+                    # Units that change from batch to batch (not (B, units) or (B, C, ...)): no dead-unit count.
+                    self.untracked.add(name)
+                    self.unit_max.pop(name)
+                else:
+                    self.unit_max[name] = batch_max if previous is None else torch.maximum(previous, batch_max)
             if not self.active:
                 return
             out = out.float()

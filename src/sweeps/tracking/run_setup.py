@@ -65,7 +65,8 @@ def optimizer_name(node: DictConfig) -> str:
 def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | None = None) -> MlflowRun:
     """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains and,
     inside a sweep, which trial it is; a child of ``parent_run_id``, else of the study's run."""
-    tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": cfg.embeddings.name, "sweeps.model": model_kind(cfg),
+    embeddings = "none" if cfg.data.source in ("dataset", "toy") else cfg.embeddings.name  # inputs as they come
+    tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": embeddings, "sweeps.model": model_kind(cfg),
             **{str(k): v for k, v in (cfg.tags or {}).items()}}
     context = trial_context()
     if context is not None:
