@@ -75,7 +75,7 @@ def fail_stale_trials(study: optuna.Study, storage: BaseStorage, grace_period: f
                       on_stale: Callable[[FrozenTrial], None] | None = None) -> None:
     """Mark RUNNING trials whose job stopped beating FAIL.
 
-    RDB storages: Optuna's own check, which calls the storage's ``failed_trial_callback`` for each
+    RDB storages: Optuna's own check, which calls the storage's ``heartbeat_stale_trial_callback`` for each
     (the runner opens the storage with one). JournalStorage: the user-attribute heartbeat, and
     ``on_stale`` for each.
     """

@@ -170,7 +170,7 @@ class StudyRunner:
         self.storage_url = absolute_url(settings.storage)
         self.storage = None if self.storage_url is None else open_storage(
             self.storage_url, heartbeat_interval=settings.heartbeat_interval, grace_period=settings.grace_period,
-            failed_trial_callback=lambda _study, trial: self._on_stale(trial))
+            heartbeat_stale_trial_callback=lambda _study, trial: self._on_stale(trial))
         name = settings.study_name or (default_study_name(self.space, settings) if self.storage else None)
         self.study = load_or_create_study(self.storage, name, self.directions, pruner=self.pruner)
         self.name = self.study.study_name

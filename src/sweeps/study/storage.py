@@ -54,7 +54,7 @@ _OPEN: dict[str, BaseStorage] = {}
 
 
 def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_period: int | None = None,
-                 failed_trial_callback: Callable | None = None) -> BaseStorage:
+                 heartbeat_stale_trial_callback: Callable | None = None) -> BaseStorage:
     """Open (creating if needed) the storage at ``url``; one instance per URL and process.
 
     Trials launched in-process reuse the sweeper's connection pool instead of paying for a new
@@ -68,11 +68,11 @@ def open_storage(url: str, *, heartbeat_interval: int | None = None, grace_perio
         SweepsError: the storage cannot be opened (names ``hydra.sweeper.storage``).
     """
     if url not in _OPEN:
-        _OPEN[url] = _open(url, heartbeat_interval, grace_period, failed_trial_callback)
+        _OPEN[url] = _open(url, heartbeat_interval, grace_period, heartbeat_stale_trial_callback)
     return _OPEN[url]
 
 
-def _open(url: str, heartbeat_interval, grace_period, failed_trial_callback) -> BaseStorage:
+def _open(url: str, heartbeat_interval, grace_period, heartbeat_stale_trial_callback) -> BaseStorage:
     journal = _journal_path(url)
     if journal is not None:
         journal = journal if journal.is_absolute() else Path.cwd() / journal
@@ -82,7 +82,7 @@ def _open(url: str, heartbeat_interval, grace_period, failed_trial_callback) -> 
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     heartbeat = {} if not heartbeat_interval else {
         "heartbeat_interval": max(1, int(heartbeat_interval)), "grace_period": max(2, int(grace_period or 60)),
-        "failed_trial_callback": failed_trial_callback}
+        "heartbeat_stale_trial_callback": heartbeat_stale_trial_callback}
     last_error: Exception | None = None
     for attempt in range(_CREATE_ATTEMPTS):
         try:
