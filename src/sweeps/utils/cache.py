@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -53,7 +54,7 @@ class ArrayCache:
         try:
             with np.load(path, allow_pickle=False) as bundle:
                 return {name: bundle[name] for name in bundle.files}
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # a truncated .npz is a zip without its directory
             # A corrupt entry is only a cache miss: it is rebuilt and replaced.
             return None
 
