@@ -96,15 +96,10 @@ class WarmupCosine(_Stepwise):
                          min_lr_ratio=min_lr_ratio)
 
 
-class WarmupLinear(_Stepwise):
+class WarmupLinear(WarmupCosine):
     """Linear warmup over ``warmup_fraction`` of ``total_steps``, then linear decay."""
 
     kind = "warmup_linear"
-
-    def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int, warmup_fraction: float = 0.05,
-                 min_lr_ratio: float = 0.0) -> None:
-        super().__init__(optimizer, total_steps=total_steps, warmup_fraction=warmup_fraction,
-                         min_lr_ratio=min_lr_ratio)
 
 
 class ReduceOnPlateau(ReduceLROnPlateau):
