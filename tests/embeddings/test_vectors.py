@@ -80,16 +80,3 @@ def test_a_min_count_that_empties_the_vocabulary_is_one_line_naming_the_key(tmp_
     with pytest.raises(ConfigError, match=r"embeddings.min_count.*100000 leaves no word") as error:
         build_vectors(cfg, _tokens(), "data", 0, ArrayCache(tmp_path))
     assert "\n" not in str(error.value)
-
-
-@pytest.mark.parametrize("tokens, expected", [(129_049, 70), (4_600_000, 2), (1_000, 100)])
-def test_the_shipped_word2vec_default_is_skip_gram_with_epochs_scaled_to_the_corpus(tokens, expected):
-    from pathlib import Path
-
-    from sweeps.config.compose import CONF_DIR
-
-    cfg = OmegaConf.load(Path(CONF_DIR) / "embeddings" / "word2vec.yaml")
-    # Issue 19: skip-gram learns rare words from small corpora; 2 passes on IMDB keep its cost near
-    # CBOW's 5, and Rotten Tomatoes' 129k tokens get 70 (README "Data").
-    assert cfg.sg == 1 and cfg.min_count == 2
-    assert word2vec_epochs(cfg, tokens) == expected
