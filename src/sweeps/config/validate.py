@@ -12,23 +12,13 @@ import codecs
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import optimizers, schedulers  # noqa: F401 - registers the variants' checks
-from sweeps.config.checks import check_node
+from sweeps.config.checks import check_node, one_of, require
 from sweeps.config.models import NUMPY_MLP, is_estimator, model_inputs
 from sweeps.config.paths import resolve_paths
 from sweeps.data.sources import EMBEDDED_SOURCES
-from sweeps.errors import ConfigError
 
 _DATA_SOURCES = (*EMBEDDED_SOURCES, "hub", "files", "toy", "dataset")
 _EMBEDDINGS = ("word2vec", "glove50", "file", "random")
-
-
-def _require(condition: bool, key: str, message: str) -> None:
-    if not condition:
-        raise ConfigError(key, message)
-
-
-def _one_of(cfg_value: str, key: str, allowed: tuple[str, ...]) -> None:
-    _require(cfg_value in allowed, key, f"got '{cfg_value}', expected one of {', '.join(allowed)}")
 
 
 def _known_encoding(name: str) -> bool:
@@ -43,69 +33,69 @@ def validate_config(cfg: DictConfig) -> None:
     """Raise :class:`ConfigError` naming the first bad key; then make the config's relative paths
     absolute (:func:`~sweeps.config.paths.resolve_paths`)."""
     missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not k.startswith("hydra"))
-    _require(not missing, missing[0] if missing else "", "is required but has no value (set it with key=value)")
+    require(not missing, missing[0] if missing else "", "is required but has no value (set it with key=value)")
     data, opt, trainer = cfg.data, cfg.optimizer, cfg.trainer
-    _one_of(data.source, "data.source", _DATA_SOURCES)
-    _require(data.batch_size >= 1, "data.batch_size", f"must be >= 1, got {data.batch_size}")
-    _require(data.subset is None or data.subset >= 2, "data.subset",
+    one_of(data.source, "data.source", _DATA_SOURCES)
+    require(data.batch_size >= 1, "data.batch_size", f"must be >= 1, got {data.batch_size}")
+    require(data.subset is None or data.subset >= 2, "data.subset",
              f"must be null or >= 2, got {data.subset}")
     for key in ("val_fraction", "test_fraction"):
         value = data[key]
-        _require(0 < value < 1, f"data.{key}", f"must be between 0 and 1 (exclusive), got {value}")
+        require(0 < value < 1, f"data.{key}", f"must be between 0 and 1 (exclusive), got {value}")
     total = data.val_fraction + data.test_fraction
-    _require(total < 1, "data.val_fraction",
+    require(total < 1, "data.val_fraction",
              f"data.val_fraction + data.test_fraction must be below 1 to leave training data, got {total:g}")
-    _require(data.max_tokens >= 1, "data.max_tokens", f"must be >= 1, got {data.max_tokens}")
+    require(data.max_tokens >= 1, "data.max_tokens", f"must be >= 1, got {data.max_tokens}")
     if data.source == "dataset":
-        _require(data.dataset is not None, "data.dataset", "is required when data.source=dataset")
+        require(data.dataset is not None, "data.dataset", "is required when data.source=dataset")
         check_node(data.dataset, "data.dataset")
     if data.source in ("hub", "files"):
-        _require(bool(data.path), "data.path", f"is required when data.source={data.source}")
-    _require(_known_encoding(data.encoding), "data.encoding",
+        require(bool(data.path), "data.path", f"is required when data.source={data.source}")
+    require(_known_encoding(data.encoding), "data.encoding",
              f"unknown text encoding '{data.encoding}' (e.g. utf-8, latin-1, cp1252, utf-16)")
 
-    _one_of(cfg.embeddings.name, "embeddings.name", _EMBEDDINGS)
-    _require(cfg.embeddings.dim >= 1, "embeddings.dim", f"must be >= 1, got {cfg.embeddings.dim}")
+    one_of(cfg.embeddings.name, "embeddings.name", _EMBEDDINGS)
+    require(cfg.embeddings.dim >= 1, "embeddings.dim", f"must be >= 1, got {cfg.embeddings.dim}")
     if cfg.embeddings.name == "file":
-        _require(bool(cfg.embeddings.path), "embeddings.path", "is required when embeddings=file")
+        require(bool(cfg.embeddings.path), "embeddings.path", "is required when embeddings=file")
 
     check_node(cfg.model, "model")
     inputs = model_inputs(cfg)
     if cfg.model.get("ngrams") == 2 and not is_estimator(cfg.model):
-        _require(inputs == "bags", "model.ngrams",
+        require(inputs == "bags", "model.ngrams",
                  "bigrams need a trainable bag: embeddings.trainable=true with pooling mean|max|mean_max")
     if cfg.embeddings.trainable:
-        _require(inputs in ("bags", "tokens") and cfg.model._target_ != NUMPY_MLP, "embeddings.trainable",
+        require(inputs in ("bags", "tokens") and cfg.model._target_ != NUMPY_MLP, "embeddings.trainable",
                  "needs a torch model that reads token ids (model=mlp)")
-        _require(str(opt.get("_target_", "")).startswith("torch.optim."), "embeddings.trainable",
+        require(str(opt.get("_target_", "")).startswith("torch.optim."), "embeddings.trainable",
                  f"needs a torch.optim optimizer (sparse gradients), got optimizer._target_={opt.get('_target_')}")
     if data.source == "toy":
-        _require(data.n_samples >= 20, "data.n_samples", f"must be >= 20, got {data.n_samples}")
-        _require(data.noise >= 0, "data.noise", f"must be >= 0, got {data.noise}")
+        require(data.n_samples >= 20, "data.n_samples", f"must be >= 20, got {data.n_samples}")
+        require(data.noise >= 0, "data.noise", f"must be >= 0, got {data.noise}")
     check_node(opt, "optimizer")
     check_node(cfg.scheduler, "scheduler")
-    _one_of(trainer.scale_lr_with_batch, "trainer.scale_lr_with_batch", ("none", "linear", "sqrt"))
-    _require(trainer.base_batch_size >= 1, "trainer.base_batch_size", f"must be >= 1, got {trainer.base_batch_size}")
+    one_of(trainer.scale_lr_with_batch, "trainer.scale_lr_with_batch", ("none", "linear", "sqrt"))
+    require(trainer.base_batch_size >= 1, "trainer.base_batch_size", f"must be >= 1, got {trainer.base_batch_size}")
 
-    _require(trainer.max_epochs >= 1, "trainer.max_epochs", f"must be >= 1, got {trainer.max_epochs}")
+    require(trainer.max_epochs >= 1, "trainer.max_epochs", f"must be >= 1, got {trainer.max_epochs}")
     es = trainer.early_stopping
-    _require(es.patience >= 0, "trainer.early_stopping.patience", f"must be >= 0, got {es.patience}")
-    _one_of(es.mode, "trainer.early_stopping.mode", ("min", "max"))
-    _require(trainer.grad_clip is None or trainer.grad_clip > 0, "trainer.grad_clip",
+    require(es.patience >= 0, "trainer.early_stopping.patience", f"must be >= 0, got {es.patience}")
+    one_of(es.mode, "trainer.early_stopping.mode", ("min", "max"))
+    require(trainer.grad_clip is None or trainer.grad_clip > 0, "trainer.grad_clip",
              f"must be null or > 0, got {trainer.grad_clip}")
-    _one_of(trainer.device, "trainer.device", ("cpu", "cuda", "auto"))
-    _one_of(trainer.grad_clip_algorithm, "trainer.grad_clip_algorithm", ("norm", "value"))
-    _require(trainer.accumulate_grad_batches >= 1, "trainer.accumulate_grad_batches",
+    one_of(trainer.device, "trainer.device", ("cpu", "cuda", "auto"))
+    one_of(trainer.grad_clip_algorithm, "trainer.grad_clip_algorithm", ("norm", "value"))
+    require(trainer.accumulate_grad_batches >= 1, "trainer.accumulate_grad_batches",
              f"must be >= 1, got {trainer.accumulate_grad_batches}")
-    _require(0 <= trainer.label_smoothing < 1, "trainer.label_smoothing",
+    require(0 <= trainer.label_smoothing < 1, "trainer.label_smoothing",
              f"must be in [0, 1), got {trainer.label_smoothing}")
-    _one_of(trainer.precision, "trainer.precision", ("32", "bf16", "16"))
-    _require(trainer.instrument_every >= 0, "trainer.instrument_every",
+    one_of(trainer.precision, "trainer.precision", ("32", "bf16", "16"))
+    require(trainer.instrument_every >= 0, "trainer.instrument_every",
              f"must be >= 0 (0 = off), got {trainer.instrument_every}")
-    _require(trainer.num_threads is None or trainer.num_threads >= 1, "trainer.num_threads",
+    require(trainer.num_threads is None or trainer.num_threads >= 1, "trainer.num_threads",
              f"must be >= 1 or null (torch's default), got {trainer.num_threads}")
-    _require(cfg.tracking.projection_points >= 0, "tracking.projection_points",
+    require(cfg.tracking.projection_points >= 0, "tracking.projection_points",
              f"must be >= 0 (0 = off), got {cfg.tracking.projection_points}")
-    _require(trainer.log_every_n_steps >= 1, "trainer.log_every_n_steps",
+    require(trainer.log_every_n_steps >= 1, "trainer.log_every_n_steps",
              f"must be >= 1, got {trainer.log_every_n_steps}")
     resolve_paths(cfg)
