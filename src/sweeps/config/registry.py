@@ -8,14 +8,21 @@ from sweeps.config import models, optimizers, schedulers
 from sweeps.config.schema import SweepsConf
 
 
+def schema_name(group: str, variant: str) -> str:
+    """ConfigStore name of a built-in variant's schema: ``optimizer_adam_schema``."""
+    return f"{group}_{variant}_schema"
+
+
 def register_configs() -> None:
     """Store the root schema as ``sweeps_schema`` (``conf/config.yaml`` lists it first) and each
-    built-in variant's schema as ``base_<name>`` in its group, which that variant's YAML lists
-    in its own defaults (Hydra's "extending configs" pattern): ``optimizer/base_adam``,
-    ``scheduler/base_cosine`` ..."""
+    built-in variant's schema as ``<group>_<name>_schema``, which that variant's YAML extends
+    (Hydra's "extending configs" pattern) with ``- /optimizer_adam_schema@_here_`` in its defaults.
+
+    The schemas sit at the root of the config search path, outside every group, so ``--help``
+    (which lists each group's options) shows only the variants a user picks, never their schemas."""
     store = ConfigStore.instance()
     store.store(name="sweeps_schema", node=SweepsConf)
     for group, schemas in (("model", models.SCHEMAS), ("optimizer", optimizers.SCHEMAS),
                            ("scheduler", schedulers.SCHEMAS)):
         for name, node in schemas.items():
-            store.store(group=group, name=f"base_{name}", node=node)
+            store.store(name=schema_name(group, name), node=node)
