@@ -99,7 +99,7 @@ def test_collapsed_vectors_are_measured_flagged_and_tagged(tmp_path, tiny_csv):
     run = client.get_run(result.run_id)
     # 5 Word2Vec epochs over ~6k tokens move every vector onto one shared direction (cosine 0.995).
     assert run.data.metrics["data/inputs_vector_cosine"] > 0.8
-    assert {"data/inputs_feature_std", "data/inputs_empty_docs"} <= set(run.data.metrics)
+    assert {"data/inputs_top_component", "data/inputs_empty_docs"} <= set(run.data.metrics)
     assert run.data.tags["inputs.warning"].startswith("uninformative inputs: the word2vec vectors")
     neighbours = open(client.download_artifacts(result.run_id, "embeddings/neighbours.txt", str(tmp_path))).read()
     assert neighbours.startswith("vectors collapsed") and "(1.00)" not in neighbours

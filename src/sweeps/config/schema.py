@@ -213,9 +213,10 @@ class DiagnosisConf:
     # ... or this far below a reference on the same data (the study's best, a linear baseline).
     harm_reference_gap: float = 0.05
     # uninformative_inputs (step-0 data/inputs_* metrics): frequent words' mean pairwise cosine at
-    # or above this, pooled features' relative spread at or below this, or this share of empty docs.
+    # or above this, pooled features' first principal component share at or above this (sweeps.features.quality),
+    # or this share of empty docs.
     inputs_max_vector_cosine: float = 0.8
-    inputs_min_feature_std: float = 0.2
+    inputs_max_top_component: float = 0.6
     inputs_max_empty_docs: float = 0.5
     # Degenerate inputs are strong evidence: "near chance" reaches this share of the way to perfect.
     inputs_harm_margin: float = 0.4

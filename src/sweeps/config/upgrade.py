@@ -78,6 +78,11 @@ def upgrade_config(config: dict[str, Any]) -> dict[str, Any]:
     schedule = cfg.pop("schedule", None)
     if isinstance(schedule, dict) and schedule.get("name") in _SCHEDULERS and "scheduler" not in cfg:
         cfg["scheduler"] = _scheduler(schedule)
+    diagnosis = cfg.get("diagnosis")
+    if isinstance(diagnosis, dict):
+        # Before the spread of pooled features was measured after centring (data/inputs_top_component):
+        # the old threshold read std/mean|x|, which misread healthy skip-gram features; today's default applies.
+        diagnosis.pop("inputs_min_feature_std", None)
     return cfg
 
 

@@ -40,7 +40,7 @@ from sweeps.utils.cache import ArrayCache, cache_key
 log = logging.getLogger(__name__)
 
 # Bump when the feature layout changes so old cache entries are ignored.
-FEATURES_VERSION = "v5"  # v5: vectors fitted on the whole training split, standardised pooling, quality
+FEATURES_VERSION = "v7"  # v7: quality.top_component replaces feature_std; v6: embeddings as _target_ nodes, feature knobs in the features node
 _SPLITS = ("train", "val", "test")
 _CHUNK_DOCS = 2048
 
@@ -271,7 +271,7 @@ def _measure(cfg: DictConfig, train_tokens: list[list[str]], vectors: WordVector
         rows = quality.frequent_rows(train_tokens, vectors.index())
         measured.vector_cosine = quality.mean_pairwise_cosine(vectors.vectors[rows].astype(np.float64))
     if pooled is not None:
-        measured.feature_std = quality.feature_std_ratio(pooled)
+        measured.top_component = quality.top_component_share(pooled)
     return measured
 
 
