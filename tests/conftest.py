@@ -6,11 +6,15 @@ each other's state or the user's ``runs/``.
 
 from __future__ import annotations
 
+import atexit
 import csv
+import functools
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -54,14 +58,42 @@ def tiny_csv(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "reviews.csv", synthetic_rows(400))
 
 
-def small_overrides(runs_dir: Path, data_path: Path, model: str = "mlp") -> list[str]:
+@functools.cache
+def _empty_mlflow_store() -> Path:
+    """An empty sqlite MLflow store, created and migrated by MLflow itself once per test process."""
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    root = Path(tempfile.mkdtemp(prefix="sweeps-test-store-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    store = SqlAlchemyStore(f"sqlite:///{root / 'mlflow.db'}", (root / "artifacts").as_uri())
+    store.engine.dispose()
+    return root / "mlflow.db"
+
+
+def existing_store(runs_dir: Path) -> None:
+    """Give ``runs_dir`` an empty MLflow store (``runs_dir/mlflow.db``), as a user's second run finds it.
+
+    A new sqlite store costs MLflow's schema migration, 1.5-2.5 s on this machine's cores, in every
+    test that trains; a copy of one migrated store costs milliseconds. Runs then open it exactly as
+    they open any existing store. Tests about creating a store (a refusal that must leave none, two
+    workers creating one at once) pass ``new_store=True`` to :func:`small_overrides` instead."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    if not (runs_dir / "mlflow.db").exists():
+        shutil.copyfile(_empty_mlflow_store(), runs_dir / "mlflow.db")
+
+
+def small_overrides(runs_dir: Path, data_path: Path, model: str = "mlp", new_store: bool = False) -> list[str]:
     """Overrides that make a full run take a couple of seconds on synthetic data (``model``: the
-    config group choice; the MLP gets one small hidden layer)."""
+    config group choice; the MLP gets one small hidden layer; t-SNE off, PCA on: tests that check
+    t-SNE add ``tracking.tsne=true``). An absolute ``runs_dir`` is given an empty MLflow store
+    (:func:`existing_store`) unless ``new_store``; a relative one is left alone."""
+    if runs_dir.is_absolute() and not new_store:
+        existing_store(runs_dir)
     return [
         f"paths.runs_dir={runs_dir}", "data=files", f"data.path={data_path}",
         "embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=20",
         *(["model.hidden_dims=[16]"] if model == "mlp" else [f"model={model}"]), "trainer.max_epochs=6", "data.batch_size=16", "optimizer.lr=0.02",
-        "tracking.confusion_every=2",
+        "tracking.confusion_every=2", "tracking.tsne=false",
     ]
 
 
@@ -81,22 +113,27 @@ def run_cli(args: list[str], cwd: Path, env_extra: dict | None = None, timeout: 
 def run_in_process(args: list[str], cwd: Path, monkeypatch, capsys) -> subprocess.CompletedProcess:
     """``python -m sweeps <args>`` inside the test process: the same Hydra entry point parsing the same
     command line, its exit status taken from ``SystemExit`` (0 when it returns), without paying a new
-    interpreter and the torch import each time. What Hydra sets up for the job (root log handlers,
-    logger levels, torch threads) is put back afterwards, so later tests see the process as before.
+    interpreter and the torch import each time. ``sys.argv[0]`` is the entry point's file, as
+    ``python -m`` sets it (a sweep's extra ``n_jobs`` workers are started from it). What Hydra and
+    the sweeper set up for the job (root log handlers, logger levels, torch threads, environment
+    variables such as ``OMP_NUM_THREADS``) is put back afterwards, so later tests see the process as
+    before.
 
     Use :func:`run_cli` where the real process matters (signals, a traceback on the real stderr)."""
     import logging
 
     import torch
 
+    import sweeps.__main__
     from sweeps.__main__ import main
 
     monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", ["sweeps", *args])
+    monkeypatch.setattr(sys, "argv", [sweeps.__main__.__file__, *args])
     monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
     root = logging.getLogger()
     handlers, level, threads = root.handlers[:], root.level, torch.get_num_threads()
     levels = {name: lg.level for name, lg in logging.root.manager.loggerDict.items() if isinstance(lg, logging.Logger)}
+    environ = dict(os.environ)
     capsys.readouterr()
     code = 0
     try:
@@ -112,6 +149,8 @@ def run_in_process(args: list[str], cwd: Path, monkeypatch, capsys) -> subproces
         for name, old in levels.items():
             logging.getLogger(name).setLevel(old)
         torch.set_num_threads(threads)
+        os.environ.clear()
+        os.environ.update(environ)
     out = capsys.readouterr()
     return subprocess.CompletedProcess(["sweeps", *args], code, out.out, out.err)
 

@@ -30,7 +30,8 @@ def test_help_lists_groups_and_cfg_job_prints_the_config(tmp_path, app):
 
 def test_cli_run_prints_accuracy_run_id_and_ui_command(tmp_path, tiny_csv):
     # Two epochs, PCA only: what is checked here is the process and what it prints, not the training.
-    done = run_cli(small_overrides(tmp_path / "runs", tiny_csv) + ["trainer.max_epochs=2", "tracking.tsne=false"],
+    # A new runs dir: the store is created by this first run, as in a user's first command.
+    done = run_cli(small_overrides(tmp_path / "runs", tiny_csv, new_store=True) + ["trainer.max_epochs=2"],
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

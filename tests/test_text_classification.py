@@ -118,7 +118,7 @@ def test_enough_token_passes_give_informative_vectors_and_no_warning(tmp_path, t
 def test_a_vocabulary_emptied_by_min_count_is_refused_before_any_run(tmp_path, tiny_csv, extra):
     runs = tmp_path / "runs"
     with pytest.raises(ConfigError) as error:
-        train(compose_config(small_overrides(runs, tiny_csv) + extra + ["embeddings.min_count=100000"]))
+        train(compose_config(small_overrides(runs, tiny_csv, new_store=True) + extra + ["embeddings.min_count=100000"]))
     assert error.value.key == "embeddings.min_count" and "leaves no word" in str(error.value)
     assert not (runs / "mlflow.db").exists()  # nothing was opened, so nothing is left RUNNING
 

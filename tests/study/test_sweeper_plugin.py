@@ -1,4 +1,7 @@
-"""The sweeper as users meet it: discovered by Hydra, driven from the CLI on real sqlite storage."""
+"""The sweeper as users meet it: discovered by Hydra, driven from the CLI on real sqlite storage.
+
+The commands run the entry point in this process (``app``: the same Hydra main and argv parsing);
+only the sweep that must die of a real SIGKILL is a separate process."""
 
 from __future__ import annotations
 
@@ -20,27 +23,31 @@ def test_hydra_discovers_our_sweeper():
     assert "OptunaSweeper" in [p.__name__ for p in Plugins.instance().discover(Sweeper)]
 
 
-def _sweep(tmp_path, csv, extra=(), env=None):
-    args = ["-m", *small_overrides(tmp_path / "runs", csv), *SPACE, "hydra.sweeper.n_trials=3",
-            "hydra.sweeper.study_name=t", *extra]
-    return run_cli(args, cwd=tmp_path, env_extra=env)
+def _args(tmp_path, csv, extra=()):
+    # Three epochs a trial: enough for a kill after epoch 2; what is checked is the study, not training.
+    return ["-m", *small_overrides(tmp_path / "runs", csv), "trainer.max_epochs=3", *SPACE,
+            "hydra.sweeper.n_trials=3", "hydra.sweeper.study_name=t", *extra]
+
+
+def _sweep(app, tmp_path, csv, extra=()):
+    return app(_args(tmp_path, csv, extra), tmp_path)
 
 
 def _study(tmp_path, name="t"):
     return optuna.load_study(study_name=name, storage=f"sqlite:///{tmp_path}/runs/optuna.db")
 
 
-def test_sweep_resume_tops_up_to_n_trials_with_parent_and_child_runs(tmp_path, tiny_csv):
-    first = _sweep(tmp_path, tiny_csv)
+def test_sweep_resume_tops_up_to_n_trials_with_parent_and_child_runs(tmp_path, tiny_csv, app):
+    first = _sweep(app, tmp_path, tiny_csv)
     assert first.returncode == 0, first.stderr[-3000:]
-    again = _sweep(tmp_path, tiny_csv, ["hydra.sweeper.n_trials=5"])
+    again = _sweep(app, tmp_path, tiny_csv, ["hydra.sweeper.n_trials=5"])
     assert again.returncode == 0, again.stderr[-3000:]
     study = _study(tmp_path)
     trials = study.get_trials()
     # Resume: the second command only added the 2 missing trials, numbered on from the first run.
     assert [t.number for t in trials] == [0, 1, 2, 3, 4]
     assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
-    # No point was proposed twice across the two processes.
+    # No point was proposed twice across the two commands.
     assert len({tuple(sorted(t.params.items())) for t in trials}) == 5
     runs = mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db")
     parents = [r for r in runs if r.data.tags.get("sweeps.kind") == "study"]
@@ -59,9 +66,9 @@ def test_sweep_resume_tops_up_to_n_trials_with_parent_and_child_runs(tmp_path, t
     assert sorted(set(job_dirs)) == ["0", "1", "2", "3", "4"]
 
 
-def test_pruned_trials_are_pruned_in_optuna_and_tagged_in_mlflow(tmp_path, tiny_csv):
+def test_pruned_trials_are_pruned_in_optuna_and_tagged_in_mlflow(tmp_path, tiny_csv, app):
     # A threshold pruner that no val/acc can satisfy prunes every trial after its first epoch.
-    done = _sweep(tmp_path, tiny_csv, ["hydra/sweeper/pruner=threshold", "hydra.sweeper.pruner.lower=1.5"])
+    done = _sweep(app, tmp_path, tiny_csv, ["hydra/sweeper/pruner=threshold", "hydra.sweeper.pruner.lower=1.5"])
     assert done.returncode == 0, done.stderr[-3000:]
     trials = _study(tmp_path).get_trials()
     assert [t.state for t in trials] == [TrialState.PRUNED] * 3
@@ -75,10 +82,10 @@ def test_pruned_trials_are_pruned_in_optuna_and_tagged_in_mlflow(tmp_path, tiny_
     assert "test/acc" in children[0].data.metrics and children[0].data.tags["diagnosis.labels"]
 
 
-def test_failing_trials_are_recorded_and_a_mostly_failing_study_stops(tmp_path, tiny_csv):
+def test_failing_trials_are_recorded_and_a_mostly_failing_study_stops(tmp_path, tiny_csv, app):
     # A missing embeddings file makes every trial raise; with max_failure_rate=0.5 (sweeps' config)
     # the first failure is already more than half the trials: the study stops clearly.
-    done = _sweep(tmp_path, tiny_csv, ["embeddings=file", f"embeddings.path={tmp_path / 'none.vec'}",
+    done = _sweep(app, tmp_path, tiny_csv, ["embeddings=file", f"embeddings.path={tmp_path / 'none.vec'}",
                                        "hydra.sweeper.n_trials=10"])
     assert done.returncode == 2 and "trials failed" in done.stderr and "Traceback" not in done.stderr
     trials = _study(tmp_path).get_trials()
@@ -87,24 +94,25 @@ def test_failing_trials_are_recorded_and_a_mostly_failing_study_stops(tmp_path, 
     assert all(r.info.status != "RUNNING" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
 
 
-def test_malformed_space_fails_before_any_trial(tmp_path, tiny_csv):
-    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), "optimizer.lr=tag(log,interval(0,1))"],
-                   cwd=tmp_path)
+def test_malformed_space_fails_before_any_trial(tmp_path, tiny_csv, app):
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), "optimizer.lr=tag(log,interval(0,1))"], tmp_path)
     assert done.returncode == 2 and "optimizer.lr" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "runs" / "optuna.db").exists() or not optuna.get_all_study_summaries(
         f"sqlite:///{tmp_path}/runs/optuna.db")
 
 
-def test_sigkilled_sweep_reruns_to_exactly_n_trials_with_nothing_left_running(tmp_path, tiny_csv):
+def test_sigkilled_sweep_reruns_to_exactly_n_trials_with_nothing_left_running(tmp_path, tiny_csv, app):
     fast_heartbeat = ["hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=2"]
-    killed = _sweep(tmp_path, tiny_csv, fast_heartbeat, env={"SWEEPS_FAULT_KILL_AFTER_EPOCH": "2"})
+    # A real process, really SIGKILLed in its first trial; the rerun is a second command on the same storage.
+    killed = run_cli(_args(tmp_path, tiny_csv, fast_heartbeat), cwd=tmp_path,
+                     env_extra={"SWEEPS_FAULT_KILL_AFTER_EPOCH": "2"})
     assert killed.returncode == -signal.SIGKILL
     study = _study(tmp_path)
     assert [t.state for t in study.get_trials()] == [TrialState.RUNNING]
     import time
 
     time.sleep(2.5)  # let the dead trial's heartbeat go stale
-    rerun = _sweep(tmp_path, tiny_csv, fast_heartbeat)
+    rerun = _sweep(app, tmp_path, tiny_csv, fast_heartbeat)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     trials = _study(tmp_path).get_trials()
     # The killed trial is FAIL (stale, found by Optuna's own heartbeat check), and exactly 3
@@ -116,11 +124,11 @@ def test_sigkilled_sweep_reruns_to_exactly_n_trials_with_nothing_left_running(tm
     assert statuses[trials[0].user_attrs["mlflow_run_id"]] == "KILLED"
 
 
-def test_a_diverging_trial_is_pruned_with_its_reason_and_the_sweep_goes_on(tmp_path, tiny_csv):
+def test_a_diverging_trial_is_pruned_with_its_reason_and_the_sweep_goes_on(tmp_path, tiny_csv, app):
     # lr in [1e20, 1e21] with plain SGD: the loss is NaN within the first epoch of every trial.
-    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), "optimizer=sgd",
-                    "optimizer.lr=interval(1e20,1e21)", "hydra.sweeper.n_trials=2", "hydra.sweeper.study_name=nan"],
-                   cwd=tmp_path)
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), "optimizer=sgd",
+                "optimizer.lr=interval(1e20,1e21)", "hydra.sweeper.n_trials=2", "hydra.sweeper.study_name=nan"],
+               tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     trials = _study(tmp_path, "nan").get_trials()
     assert [t.state for t in trials] == [TrialState.PRUNED] * 2
@@ -128,8 +136,8 @@ def test_a_diverging_trial_is_pruned_with_its_reason_and_the_sweep_goes_on(tmp_p
     assert all(r.info.status == "FINISHED" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
 
 
-def test_an_objective_no_trial_logs_stops_the_study_at_the_first_epoch(tmp_path, tiny_csv):
-    done = _sweep(tmp_path, tiny_csv, ["hydra.sweeper.objective=val/accuracy"])
+def test_an_objective_no_trial_logs_stops_the_study_at_the_first_epoch(tmp_path, tiny_csv, app):
+    done = _sweep(app, tmp_path, tiny_csv, ["hydra.sweeper.objective=val/accuracy"])
     # One line naming the objective and the metrics the run does log; the study stops at once.
     assert done.returncode == 2 and "'val/accuracy'" in done.stderr and "val/acc" in done.stderr
     assert "Traceback" not in done.stderr

@@ -1,4 +1,7 @@
-"""Parallel workers on one storage: exactly n_trials, nothing run twice."""
+"""Parallel workers on one storage: exactly n_trials, nothing run twice.
+
+The commands run the entry point in this process (``app``); the workers they start (``n_jobs``,
+submitit) are real processes, and the two commands started at once are two real processes."""
 
 from __future__ import annotations
 
@@ -14,9 +17,9 @@ def _finished(trials):
     return [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
 
 
-def test_n_jobs_2_on_sqlite_finishes_exactly_n_trials_without_duplicates(tmp_path, tiny_csv):
-    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=4",
-                    "hydra.sweeper.n_jobs=2", "hydra.sweeper.study_name=par"], cwd=tmp_path)
+def test_n_jobs_2_on_sqlite_finishes_exactly_n_trials_without_duplicates(tmp_path, tiny_csv, app):
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=4",
+                "hydra.sweeper.n_jobs=2", "hydra.sweeper.study_name=par"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     trials = optuna.load_study(study_name="par", storage=f"sqlite:///{tmp_path}/runs/optuna.db").get_trials()
     finished = _finished(trials)
@@ -27,10 +30,10 @@ def test_n_jobs_2_on_sqlite_finishes_exactly_n_trials_without_duplicates(tmp_pat
     assert all(r.info.status == "FINISHED" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
 
 
-def test_journal_storage_works_like_sqlite(tmp_path, tiny_csv):
+def test_journal_storage_works_like_sqlite(tmp_path, tiny_csv, app):
     journal = tmp_path / "runs" / "study.log"
-    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=2",
-                    f"hydra.sweeper.storage=journal:///{journal}", "hydra.sweeper.study_name=j"], cwd=tmp_path)
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=2",
+                f"hydra.sweeper.storage=journal:///{journal}", "hydra.sweeper.study_name=j"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -43,7 +46,7 @@ def test_two_commands_started_at_once_on_a_new_store_share_the_study(tmp_path, t
     import subprocess
 
     from tests.conftest import REPO  # noqa: F401  (same environment as run_cli)
-    args = ["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=4",
+    args = ["-m", *small_overrides(tmp_path / "runs", tiny_csv, new_store=True), *SPACE, "hydra.sweeper.n_trials=4",
             "hydra.sweeper.study_name=race"]
     import os
     import sys
@@ -60,10 +63,10 @@ def test_two_commands_started_at_once_on_a_new_store_share_the_study(tmp_path, t
     assert all(r.info.status == "FINISHED" for r in mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db"))
 
 
-def test_multi_objective_study_records_both_values(tmp_path, tiny_csv):
-    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=3",
-                    "hydra.sweeper.objective=[best/val/acc,time/train_s]", "hydra.sweeper.direction=[maximize,minimize]",
-                    "hydra/sweeper/sampler=nsga2", "hydra.sweeper.study_name=mo"], cwd=tmp_path)
+def test_multi_objective_study_records_both_values(tmp_path, tiny_csv, app):
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=3",
+                "hydra.sweeper.objective=[best/val/acc,time/train_s]", "hydra.sweeper.direction=[maximize,minimize]",
+                "hydra/sweeper/sampler=nsga2", "hydra.sweeper.study_name=mo"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     study = optuna.load_study(study_name="mo", storage=f"sqlite:///{tmp_path}/runs/optuna.db")
     # Two objectives per trial, in the configured order and directions.
@@ -72,10 +75,10 @@ def test_multi_objective_study_records_both_values(tmp_path, tiny_csv):
     assert study.best_trials
 
 
-def test_submitit_local_launcher_runs_trials_in_their_own_processes(tmp_path, tiny_csv):
-    done = run_cli(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=2",
-                    "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5", "hydra.launcher.cpus_per_task=1",
-                    "hydra.sweeper.study_name=sub"], cwd=tmp_path)
+def test_submitit_local_launcher_runs_trials_in_their_own_processes(tmp_path, tiny_csv, app):
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=2",
+                "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5", "hydra.launcher.cpus_per_task=1",
+                "hydra.sweeper.study_name=sub"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     finished = _finished(optuna.load_study(study_name="sub", storage=f"sqlite:///{tmp_path}/runs/optuna.db").get_trials())
     # Each trial ran in a separate submitit process and still reported to, and was linked from, its trial.

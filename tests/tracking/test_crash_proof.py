@@ -59,7 +59,7 @@ def test_collapsed_model_finishes_with_projections_skipped_and_everything_measur
     # Zero-initialised hidden weights never break symmetry: every document maps to one hidden point,
     # before and after training (what a collapsed model gives t-SNE), whatever stops the training.
     cfg = compose_config(small_overrides(tmp_path / "runs", csv) + [
-        "model.init=zeros", "trainer.max_epochs=2", "tracking.projection_points=100"])
+        "model.init=zeros", "trainer.max_epochs=2", "tracking.projection_points=100", "tracking.tsne=true"])
     result = train(cfg)
     run = mlflow_runs(cfg.tracking.uri)[0]
     assert run.info.status == "FINISHED" and run.info.run_id == result.run_id
