@@ -51,10 +51,10 @@ def test_pathology_presets_really_produce_their_pathology(tmp_path_factory, pres
 # Issue 19: the default command learns on every shipped corpus size. Floors sit a few points under
 # the measured accuracies (README "Corpus size"), at or above TF-IDF logistic regression - 8 pt.
 DEFAULT_FLOORS = {
-    "rotten_tomatoes": (["data=rotten_tomatoes"], 0.69),
-    "bbc_news": (["data=bbc_news"], 0.90),
-    "imdb_2000": (["data=imdb", "data.subset=2000"], 0.76),
-    "imdb": (["data=imdb"], 0.80),
+    "rotten_tomatoes": (["data=rotten_tomatoes"], 0.71),   # measured 0.740 (goal 0.72; logreg 0.775)
+    "bbc_news": (["data=bbc_news"], 0.94),                 # measured 0.976
+    "imdb_2000": (["data=imdb", "data.subset=2000"], 0.77),  # measured 0.799 (goal 0.78)
+    "imdb": (["data=imdb"], 0.80),                         # measured 0.834
 }
 
 

@@ -215,7 +215,7 @@ class DiagnosisConf:
     # uninformative_inputs (step-0 data/inputs_* metrics): frequent words' mean pairwise cosine at
     # or above this, pooled features' first principal component share at or above this (sweeps.features.quality),
     # or this share of empty docs.
-    inputs_max_vector_cosine: float = 0.8
+    inputs_max_vector_cosine: float = 0.95
     inputs_max_top_component: float = 0.6
     inputs_max_empty_docs: float = 0.5
     # Degenerate inputs are strong evidence: "near chance" reaches this share of the way to perfect.
