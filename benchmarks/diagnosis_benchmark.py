@@ -46,7 +46,7 @@ from sweeps.diagnosis import label_counts
 from sweeps.diagnosis.diagnoser import diagnose
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.findings import LABELS
-from sweeps.diagnosis.mlflow_history import run_data_metrics, run_history
+from sweeps.tracking.run_history import run_data_metrics, run_history
 from sweeps.diagnosis.rules import dying_relu, exploding_gradients, vanishing_gradients
 
 # Per seed, one strength variation of each preset: the benchmark is not one fixed config per label.

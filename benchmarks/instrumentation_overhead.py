@@ -25,14 +25,15 @@ def main() -> None:
     parser.add_argument("--runs-dir", default=str(REPO / "runs"))
     args = parser.parse_args()
 
-    from sweeps.app import _tensor_split, build_trainer
+    from sweeps.app import build_trainer
+    from sweeps.training.splits import tensor_split
     from sweeps.config import compose_config
     from sweeps.features import prepare_features
 
     for hidden in ("[128]", "[256,256,256]"):
         base = [f"paths.runs_dir={args.runs_dir}", "trainer.early_stopping.patience=0", f"model.hidden_dims={hidden}"]
         features = prepare_features(compose_config(base))
-        train = _tensor_split(features, "train")
+        train = tensor_split(features, "train")
         on = build_trainer(compose_config(base + ["trainer.instrument_every=10"]), features)
         off = build_trainer(compose_config(base + ["trainer.instrument_every=0"]), features)
         timings = {"on": [], "off": []}

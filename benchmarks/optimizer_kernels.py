@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--runs-dir", default=str(REPO / "runs"))
     args = parser.parse_args()
 
-    from sweeps.app import _tensor_split
+    from sweeps.training.splits import tensor_split
     from sweeps.config import compose_config
     from sweeps.features import prepare_features
     from sweeps.models import build_model
@@ -38,7 +38,7 @@ def main() -> None:
 
     cfg = compose_config([f"paths.runs_dir={args.runs_dir}", "model.hidden_dims=[256,128]", "model.dropout=0.2"])
     features = prepare_features(cfg)
-    train, val = _tensor_split(features, "train"), _tensor_split(features, "val")
+    train, val = tensor_split(features, "train"), tensor_split(features, "val")
     loss_fn = torch.nn.BCEWithLogitsLoss()
     print(f"threads {torch.get_num_threads()}, {len(train)} examples, MLP [256, 128], Adam:")
     for batch_size in args.batch_sizes:

@@ -47,7 +47,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from sweeps.config import compose_config
-    from sweeps.app import _tensor_split, build_trainer
+    from sweeps.app import build_trainer
+    from sweeps.training.splits import tensor_split
     from sweeps.features import prepare_features
     from sweeps.models import build_model
     from sweeps.utils.seeding import seed_everything
@@ -55,7 +56,7 @@ def main() -> None:
     torch.set_num_threads(torch.get_num_threads())
     cfg = compose_config([f"paths.runs_dir={args.runs_dir}", "trainer.early_stopping.patience=0"])
     features = prepare_features(cfg)  # cached after the first run
-    train, val = _tensor_split(features, "train"), _tensor_split(features, "val")
+    train, val = tensor_split(features, "train"), tensor_split(features, "val")
 
     trainer = build_trainer(cfg, features)
     seed_everything(0)

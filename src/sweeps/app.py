@@ -14,7 +14,6 @@ import platform
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
@@ -23,12 +22,12 @@ from sweeps.config.models import is_estimator
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.data.sources import dropped_rows
 from sweeps.diagnosis.live import LiveDiagnosis
-from sweeps.diagnosis.recording import record_diagnosis
+from sweeps.tracking.diagnosis_record import record_diagnosis
 from sweeps.errors import ConfigError
 from sweeps.features import Features, prepare_features
 from sweeps.models import build_model
 from sweeps.models.classifier import count_parameters
-from sweeps.study.context import trial_context
+from sweeps.study.context import study_run_id, trial_context, trial_tags
 from sweeps.tracking import MlflowRun, flatten_config, ui_command
 from sweeps.tracking.analysis_artifacts import log_prediction_analysis
 from sweeps.tracking.callbacks import DecisionBoundaryLogger, MlflowEpochLogger
@@ -36,27 +35,17 @@ from sweeps.tracking.optional_steps import optional_step
 from sweeps.tracking.plots import curves_figure
 from sweeps.tracking.representations import RepresentationLogger, log_attention_highlights
 from sweeps.tracking.run_setup import RunResult, open_run, run_name
-from sweeps.training import EarlyStopping, FitResult, LoopOptions, TensorSplit, Trainer, build_scheduler
-from sweeps.training.bags import BagSplit
+from sweeps.training import EarlyStopping, FitResult, LoopOptions, Trainer, build_scheduler
+from sweeps.training.splits import tensor_split
 from sweeps.training.optim import build_model_optimizer, effective_lr
 from sweeps.training.checkpoint import load_model_state
 from sweeps.training.faults import faults_from_env
 from sweeps.training.resume import changed_on_resume, load_resume_state
 from sweeps.utils.seeding import seed_everything
 from sweeps.utils.signals import Interrupted
+from sweeps.utils.stores import MLFLOW_UI_URL
 
 log = logging.getLogger("sweeps")
-
-
-def _tensor_split(features: Features, name: str) -> TensorSplit | BagSplit:
-    split = features.split(name)
-    labels = torch.from_numpy(split.labels.astype(np.int64))
-    if split.bag_ids is not None:
-        return BagSplit(torch.from_numpy(split.bag_ids), torch.from_numpy(split.bag_offsets),
-                        torch.from_numpy(split.bag_weights), labels)
-    if split.pooled is not None:
-        return TensorSplit(torch.from_numpy(split.pooled), labels)
-    return TensorSplit(torch.from_numpy(split.ids), labels, torch.from_numpy(split.lengths))
 
 
 def resolve_device(requested: str, precision: str) -> str:
@@ -186,7 +175,8 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
     inputs_warning = features.quality.warning(cfg.embeddings.name)
     if inputs_warning:
         log.warning(inputs_warning)
-    with open_run(cfg, resume_state.get("run_id") if resume_state else None, parent_run_id) as run:
+    with open_run(cfg, resume_state.get("run_id") if resume_state else None, parent_run_id or study_run_id(),
+                  tags=trial_tags()) as run:
         for callback in callbacks or []:
             if hasattr(callback, "on_run_start"):
                 callback.on_run_start(run.run_id)
@@ -203,7 +193,7 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
                                                             features.train.labels, cfg.tracking.confusion_every))
         representations = None
         if resume_state is None and cfg.tracking.projection_points > 0 and not _in_study(cfg):
-            representations = RepresentationLogger(run, trainer.model, _tensor_split(features, "val"),
+            representations = RepresentationLogger(run, trainer.model, tensor_split(features, "val"),
                                                    features.class_names, cfg.tracking.projection_points,
                                                    cfg.tracking.tsne, cfg.seed)
         if resume_state is None:
@@ -223,12 +213,12 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
             run.set_tags({"resumed_from": str(resume_path), "resumed_at_epoch": trainer.epoch, **changed})
             log.info("resuming run %s after epoch %d", run.run_id, trainer.epoch)
 
-        fit = trainer.fit(_tensor_split(features, "train"), _tensor_split(features, "val"))
+        fit = trainer.fit(tensor_split(features, "train"), tensor_split(features, "val"))
         load_model_state(trainer.model, fit.best_state, "best epoch")
-        test = trainer.evaluate(_tensor_split(features, "test"))
+        test = trainer.evaluate(tensor_split(features, "test"))
         final = _final_metrics(fit, test)
         # Training-set accuracy of the kept weights in eval mode (no dropout): "did it fit?"
-        final["final/train/acc"] = trainer.evaluate(_tensor_split(features, "train")).metrics["acc"]
+        final["final/train/acc"] = trainer.evaluate(tensor_split(features, "train")).metrics["acc"]
         run.log_metrics(final, step=fit.stopped_epoch)
         run.set_tags({"stop_reason": fit.stop_reason, "stopped_epoch": fit.stopped_epoch})
         if fit.stop_reason == "pruned":
@@ -245,7 +235,7 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
             representations.log_after()
         if cfg.tracking.analysis and features.vocab is not None and figures:
             with optional_step(run, "attention_html"):
-                log_attention_highlights(run, trainer.model, _tensor_split(features, "test"), test, features)
+                log_attention_highlights(run, trainer.model, tensor_split(features, "test"), test, features)
         return RunResult(run_id=run.run_id, experiment_id=run.experiment_id, metrics=final,
                          best_epoch=fit.best_epoch, stopped_epoch=fit.stopped_epoch, stop_reason=fit.stop_reason,
                          tracking_uri=cfg.tracking.uri, run_url=run.run_url())
@@ -259,7 +249,7 @@ def summary_lines(result: RunResult) -> list[str]:
         f"best epoch {result.best_epoch}, stopped at {result.stopped_epoch} ({result.stop_reason})",
         f"MLflow run id: {result.run_id}",
         f"open it:  {ui_command(result.tracking_uri, result.run_url)}",
-        f"     then http://127.0.0.1:5000{result.run_url}",
+        f"     then {MLFLOW_UI_URL}{result.run_url}",
     ]
 
 

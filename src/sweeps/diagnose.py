@@ -19,6 +19,7 @@ from omegaconf import MISSING, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sweeps.errors import ConfigError, SweepsError
+from sweeps.utils.stores import mlflow_uri, optuna_storage
 
 
 @dataclass
@@ -27,8 +28,8 @@ class DiagnoseArgs:
     repair: bool = False
     # Seeds per configuration in a repair study (the broken one and every candidate).
     seeds: int = 3
-    tracking_uri: str = "sqlite:///runs/mlflow.db"
-    storage: str = "sqlite:///runs/optuna.db"
+    tracking_uri: str = mlflow_uri()
+    storage: str = optuna_storage()
     # Classes of the task; null = read from the run (sweeps logs data/num_classes), else 2.
     num_classes: Optional[int] = None
     # Write diagnosis.labels / diagnosis.fix tags and diagnosis.md onto the run.
@@ -55,16 +56,17 @@ def _parse(argv: list[str]) -> DiagnoseArgs:
 
 
 def run(args: DiagnoseArgs) -> int:
+    # Deferred: a mistyped argument fails in a fraction of a second, before MLflow and torch load.
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     from sweeps.config import compose_config
     from sweeps.diagnosis.diagnoser import diagnose
     from sweeps.diagnosis.facts import RunFacts
-    from sweeps.diagnosis.mlflow_history import run_data_metrics, run_history, study_reference
-    from sweeps.diagnosis.recording import record_diagnosis
     from sweeps.diagnosis.report import markdown
+    from sweeps.tracking.diagnosis_record import record_diagnosis
     from sweeps.tracking.mlflow_run import MlflowRun
+    from sweeps.tracking.run_history import run_data_metrics, run_history, study_reference
 
     thresholds = compose_config([f"diagnosis.{k}={v}" for k, v in args.diagnosis.items()]).diagnosis
     client = MlflowClient(args.tracking_uri)
@@ -93,8 +95,8 @@ def run(args: DiagnoseArgs) -> int:
         return 0
     broken_config = _run_config(client, args.run_id)
     broken_config.diagnosis = thresholds  # repairs are judged by today's thresholds, not the run's
-    from sweeps.diagnosis.repair import repair
-    from sweeps.diagnosis.repair_report import repair_lines
+    from sweeps.repair.report import repair_lines
+    from sweeps.repair.runner import repair  # deferred: loads the app (torch) only to repair
 
     report = repair(args.run_id, broken_config, diagnosis, args.seeds, num_classes, args.storage, args.min_gain)
     print("\n".join(repair_lines(report, args.run_id)))

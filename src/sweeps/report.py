@@ -10,11 +10,12 @@ import argparse
 import sys
 
 from sweeps.tracking.results_table import results_table, to_markdown
+from sweeps.utils.stores import mlflow_uri
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sweeps.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--tracking-uri", default="sqlite:///runs/mlflow.db")
+    parser.add_argument("--tracking-uri", default=mlflow_uri())
     parser.add_argument("--experiment", default="sweeps")
     parser.add_argument("--data", default=None, help="only runs on this data set (imdb, bbc_news ...)")
     parser.add_argument("--include-trials", action="store_true", help="also list every study trial")

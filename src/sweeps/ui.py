@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sweeps.utils.stores import mlflow_ui_argv, mlflow_uri, optuna_dashboard_argv, optuna_storage
+
 
 def free_port(host: str) -> int:
     with socket.socket() as sock:
@@ -76,19 +78,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = Path(args.runs_dir)
     runs.mkdir(parents=True, exist_ok=True)
-    mlflow_uri = args.mlflow_uri or f"sqlite:///{runs}/mlflow.db"
-    storage = args.storage or f"sqlite:///{runs}/optuna.db"
-    from sweeps.study.storage import open_storage
+    store = args.mlflow_uri or mlflow_uri(runs)
+    storage = args.storage or optuna_storage(runs)
+    from sweeps.study.storage import open_storage  # deferred: Optuna loads after the arguments parse
 
     open_storage(storage)  # the dashboard needs the tables to exist
     mlflow_port, dashboard_port = free_port(args.host), free_port(args.host)
     artifacts = (runs / "artifacts").resolve()
     commands = {
-        "MLflow UI": ([_console_script("mlflow"), "ui", "--backend-store-uri", mlflow_uri, "--default-artifact-root",
-                       artifacts.as_uri(), "--host", args.host, "--port", str(mlflow_port), "--workers", "1"],
+        "MLflow UI": (mlflow_ui_argv(store, program=_console_script("mlflow"), host=args.host, port=mlflow_port,
+                                     extra=("--default-artifact-root", artifacts.as_uri(), "--workers", "1")),
                       f"http://{args.host}:{mlflow_port}/"),
-        "Optuna dashboard": ([_console_script("optuna-dashboard"), storage, "--host", args.host,
-                              "--port", str(dashboard_port)], f"http://{args.host}:{dashboard_port}/dashboard/"),
+        "Optuna dashboard": (optuna_dashboard_argv(storage, program=_console_script("optuna-dashboard"),
+                                                   host=args.host, port=dashboard_port),
+                             f"http://{args.host}:{dashboard_port}/dashboard/"),
     }
     procs = []
     interrupted = False

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, tfidf_weights
-from sweeps.training.bags import BagSplit
+from sweeps.models.bags import BagSplit
 
 DOCS = [["a", "good", "film"], ["a", "bad", "film"], ["good", "good", "film"], ["a", "film"]]
 

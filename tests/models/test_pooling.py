@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from sweeps.models.pooling import BAG_INIT_STD, BagPooling, bag_table
-from sweeps.training.bags import Bag
+from sweeps.models.bags import Bag
 
 
 def _bag():

@@ -1,6 +1,6 @@
 """``sweeps.tracking.mlflow_run`` on a real sqlite MLflow store: every way out of a run ends it with
-a terminal status, logging is batched past MLflow's per-request limits, and the helpers that name
-a run's config and its UI command."""
+a terminal status, logging is batched past MLflow's per-request limits, and the helper that names
+a run's UI command (the command itself: sweeps.utils.stores)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid
 import pytest
 from mlflow.tracking import MlflowClient
 
-from sweeps.tracking import MlflowRun, flatten_config, ui_command
+from sweeps.tracking import MlflowRun, ui_command
 from sweeps.tracking.orphans import HOST_TAG, PID_TAG
 from sweeps.utils.signals import Interrupted
 
@@ -22,13 +22,6 @@ def store(tracking_store) -> str:
 
 def _experiment() -> str:
     return f"exp-{uuid.uuid4().hex[:8]}"
-
-
-def test_flatten_config_dots_nested_keys_and_keeps_lists_whole():
-    tree = {"model": {"hidden_dims": [64, 32], "dropout": 0.2, "extra": {}}, "seed": 0,
-            "data": {"classes": None, "path": "a b.csv"}, "tags": {"k": {"v": [1]}}}
-    assert flatten_config(tree) == {"model.hidden_dims": "[64, 32]", "model.dropout": "0.2", "model.extra": "{}",
-                                    "seed": "0", "data.classes": "None", "data.path": "a b.csv", "tags.k.v": "[1]"}
 
 
 def test_ui_command_binds_loopback_and_quotes_paths_with_spaces():

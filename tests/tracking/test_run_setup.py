@@ -6,7 +6,7 @@ from __future__ import annotations
 from mlflow.tracking import MlflowClient
 
 from sweeps.config import compose_config
-from sweeps.study.context import StudyLink, TrialContext, _activate
+from sweeps.study.context import StudyLink, TrialContext, _activate, study_run_id, trial_tags
 from sweeps.tracking.run_setup import open_run, run_name
 
 
@@ -46,10 +46,10 @@ def test_inside_a_sweep_the_run_is_the_trials_child_of_the_study_run(tracking_st
         pass
     link = StudyLink(storage=None, study_name="s1", directions=("maximize",), parent_run_id=study_run.run_id)
     previous = _activate(TrialContext(link, number=4, trial=None))
-    try:
-        with open_run(cfg) as trial_run:
+    try:  # what sweeps.app.train passes inside a sweep job
+        with open_run(cfg, parent_run_id=study_run_id(), tags=trial_tags()) as trial_run:
             pass
-        with open_run(cfg, parent_run_id="explicit") as explicit:
+        with open_run(cfg, parent_run_id="explicit", tags=trial_tags()) as explicit:
             pass
     finally:
         _activate(previous)

@@ -13,7 +13,7 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE
 
 from sweeps.analysis.inputs import DegenerateInput, checked_points
-from sweeps.tracking.plots import plt
+from sweeps.utils.plotting import plt
 
 # Fewest points each method is given: PCA needs two directions' worth, t-SNE a perplexity of 5
 # below the number of points.

@@ -1,5 +1,6 @@
-"""The from-scratch lab: NumPy layers with hand-written backprop, gradient checks, optimizers,
-toy data sets, and the visual gallery (``python -m sweeps.lab <topic>``)."""
+"""The from-scratch lab: NumPy layers with hand-written backprop, gradient checks, optimizers and
+toy data sets. It imports nothing else of sweeps (an import-linter contract in pyproject.toml);
+the visual gallery that runs it through the product is :mod:`sweeps.gallery`."""
 
 from sweeps.lab.gradcheck import check_function, check_model, relative_error
 from sweeps.lab.network import MLP

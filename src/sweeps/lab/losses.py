@@ -39,5 +39,11 @@ def softmax_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     return float(loss), grad / m
 
 
+def num_outputs(num_classes: int) -> int:
+    """Logits a classifier over ``num_classes`` emits: 1 for binary (sigmoid + BCE), else K
+    (softmax + cross-entropy). The product's models and trainer use this same rule."""
+    return 1 if num_classes == 2 else num_classes
+
+
 def loss_for(num_outputs: int):
     return bce_with_logits if num_outputs == 1 else softmax_cross_entropy

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sweeps.lab.losses import num_outputs
 from sweeps.lab.network import MLP
 
 
@@ -55,8 +56,7 @@ def _batchnorms(mlp: MLP):
 
 def build_numpy_model(input_dim: int, hidden_dims: list[int], num_classes: int, activation: str, init: str,
                       dropout: float, norm: str, residual: bool, seed: int, std: float = 0.01) -> NumpyMLPModule:
-    outputs = 1 if num_classes == 2 else num_classes
-    mlp = MLP([input_dim, *hidden_dims, outputs], activation=activation, init=init, dropout=dropout,
+    mlp = MLP([input_dim, *hidden_dims, num_outputs(num_classes)], activation=activation, init=init, dropout=dropout,
               batch_norm=norm == "batch", residual=residual, seed=seed, dtype=np.float32, std=std)
     return NumpyMLPModule(mlp)
 
@@ -74,7 +74,6 @@ class NumpyMLP(NumpyMLPModule):
                  input_dropout: float = 0.0, init_std: float = 0.01, *, seed: int = 0,
                  **features_options: object) -> None:
         name = lambda v: str(getattr(v, "value", v))  # noqa: E731 - enums of the typed config
-        outputs = 1 if num_classes == 2 else num_classes
-        mlp = MLP([input_dim, *hidden_dims, outputs], activation=name(activation), init=name(init), dropout=dropout,
+        mlp = MLP([input_dim, *hidden_dims, num_outputs(num_classes)], activation=name(activation), init=name(init), dropout=dropout,
                   batch_norm=name(norm) == "batch", residual=residual, seed=seed, dtype=np.float32, std=init_std)
         super().__init__(mlp)

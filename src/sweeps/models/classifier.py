@@ -6,6 +6,7 @@ import torch
 from omegaconf import DictConfig
 from torch import nn
 
+from sweeps.lab.losses import num_outputs  # one rule for the lab and the product: 1 logit if binary
 from sweeps.models.pooling import AttentionPooling, BagPooling, bag_table
 from sweeps.utils.instantiate import instantiate_with
 
@@ -146,11 +147,6 @@ class TextClassifier(nn.Module):
         for block in self.blocks:
             hidden = block(hidden)
         return {"pooled": pooled, "hidden": hidden} if len(self.blocks) else {"pooled": pooled}
-
-
-def num_outputs(num_classes: int) -> int:
-    """Logits a classifier over ``num_classes`` emits: 1 for binary (sigmoid + BCE), else K."""
-    return 1 if num_classes == 2 else num_classes
 
 
 def make_pooler(pooling: str, embeddings: torch.Tensor | None, pretrained: torch.Tensor | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sweeps.training.bags import Bag
+from sweeps.models.bags import Bag
 
 # Element std of freshly drawn rows; pretrained rows are rescaled to it so both start on one scale.
 BAG_INIT_STD = 0.1

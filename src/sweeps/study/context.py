@@ -45,6 +45,19 @@ def trial_context() -> Optional[TrialContext]:
     return _ACTIVE
 
 
+def trial_tags() -> dict[str, str]:
+    """``optuna.study_name`` and ``optuna.trial_number`` of the running job's trial, the tags that
+    file its MLflow run under the study; ``{}`` outside a sweep."""
+    if _ACTIVE is None:
+        return {}
+    return {"optuna.study_name": _ACTIVE.link.study_name, "optuna.trial_number": str(_ACTIVE.number)}
+
+
+def study_run_id() -> Optional[str]:
+    """The MLflow run id of the running sweep's study (the parent of its trials' runs), or ``None``."""
+    return _ACTIVE.link.parent_run_id if _ACTIVE is not None else None
+
+
 def current_trial() -> Optional["optuna.trial.Trial"]:
     """A real ``optuna.trial.Trial`` bound to the study of the running sweep job, or ``None``.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mlflow.tracking.context.abstract_context import RunContextProvider
 
-from sweeps.study.context import trial_context
+from sweeps.study.context import trial_context, trial_tags
 
 
 class TrialRunContext(RunContextProvider):
@@ -22,7 +22,7 @@ class TrialRunContext(RunContextProvider):
         context = trial_context()
         if context is None:
             return {}
-        tags = {"optuna.study_name": context.link.study_name, "optuna.trial_number": str(context.number)}
+        tags = trial_tags()
         if context.link.parent_run_id:
             import mlflow
 

@@ -10,6 +10,7 @@ from typing import Iterator
 
 import optuna
 
+from sweeps.diagnosis.counts import LABELS_TAG, study_tags, summary_line
 from sweeps.tracking.mlflow_run import MlflowRun
 
 PARENT_ATTR = "mlflow_parent_run_id"
@@ -66,9 +67,8 @@ def _target(node) -> str:
 def _figure(plot, study: optuna.Study, **kwargs):
     import warnings
 
-    import matplotlib
+    from sweeps.utils.plotting import plt  # noqa: F401 - the Agg backend before Optuna's plots load pyplot
 
-    matplotlib.use("Agg")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Optuna flags its matplotlib plots as experimental
         ax = plot(study, **kwargs)
@@ -86,8 +86,6 @@ def log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str]
 def _log_label_counts(run: MlflowRun, summary: dict) -> None:
     """How many trials carry each diagnosis label (sweeps' trainer diagnoses every run): tags on
     the parent run and a line for the console summary. Apps that do not diagnose get neither."""
-    from sweeps.diagnosis.counts import LABELS_TAG, study_tags, summary_line
-
     children = run.client.search_runs([run.experiment_id], f"tags.mlflow.parentRunId = '{run.run_id}'",
                                       max_results=5000)
     tags = [child.data.tags for child in children if LABELS_TAG in child.data.tags]
@@ -141,7 +139,7 @@ def _log_study_summary(run: MlflowRun, study: optuna.Study, objectives: list[str
             run.log_figure(_figure(plot, study, **kwargs), f"plots/{name}.png")
         except Exception as exc:  # a plot can be undefined for a given space (e.g. one parameter)
             log.info("plot %s skipped: %s", name, exc)
-    import matplotlib.pyplot as plt
+    from sweeps.utils.plotting import plt  # pyplot only once a study has plotted
 
     plt.close("all")
     return summary

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import optuna
@@ -11,6 +10,7 @@ from optuna.trial import TrialState
 
 from sweeps.study import _storage_adapter
 from sweeps.tracking.mlflow_run import ui_command
+from sweeps.utils.stores import DASHBOARD_URL, MLFLOW_UI_URL, optuna_dashboard_argv, shell_command
 
 
 def write_results(study: optuna.Study, path: Path) -> None:
@@ -76,11 +76,11 @@ def print_summary(runner, summary: dict, parent) -> None:
     if parent is not None:
         print(f"  {ui_command(runner.mlflow.uri)}")
     if runner.storage_url is not None:
-        print(f"  optuna-dashboard {shlex.quote(runner.storage_url)} --host 127.0.0.1 --port 8080")
+        print(f"  {shell_command(optuna_dashboard_argv(runner.storage_url))}")
     if parent is not None:
-        print(f"  http://127.0.0.1:5000/#/experiments/{parent.experiment_id}/runs/{parent.run_id}  (study parent run)")
+        print(f"  {MLFLOW_UI_URL}/#/experiments/{parent.experiment_id}/runs/{parent.run_id}  (study parent run)")
         best_run = summary.get("best_mlflow_run_id")
         if best_run:
-            print(f"  http://127.0.0.1:5000/#/experiments/{parent.experiment_id}/runs/{best_run}  (best trial)")
+            print(f"  {MLFLOW_UI_URL}/#/experiments/{parent.experiment_id}/runs/{best_run}  (best trial)")
     if runner.storage is not None:  # the dashboard numbers studies by their storage id
-        print(f"  http://127.0.0.1:8080/dashboard/studies/{_storage_adapter.study_id(runner.storage, runner.name)}")
+        print(f"  {DASHBOARD_URL}/dashboard/studies/{_storage_adapter.study_id(runner.storage, runner.name)}")

@@ -41,6 +41,7 @@ from sweeps.study.samplers import build_pruner, build_sampler
 from sweeps.study.settings import StudySettings
 from sweeps.study.space import SearchSpace, parse_search_space
 from sweeps.study.storage import absolute_url, load_or_create_study, open_storage
+from sweeps.utils.signals import Interrupted
 
 log = logging.getLogger("sweeps.study")
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -368,8 +369,6 @@ class StudyRunner:
         try:
             returns = launch([self._overrides(t, job_dir) for t in batch], batch[0].number)
         except BaseException as exc:
-            from sweeps.utils.signals import Interrupted
-
             reason = f"interrupted by {exc.signal_name}" if isinstance(exc, Interrupted) else "interrupted"
             for trial in batch:
                 self._discard(trial, reason)

@@ -6,7 +6,6 @@ parent run open while trials log to their own children.
 
 from __future__ import annotations
 
-import json
 import random
 import shlex
 import time
@@ -17,6 +16,7 @@ from sweeps.errors import SweepsError
 from sweeps.tracking.orphans import mark_orphans_killed, owner_tags
 from sweeps.utils.locks import sqlite_creation_lock
 from sweeps.utils.signals import Interrupted
+from sweeps.utils.stores import SQLITE, mlflow_ui_argv, shell_command
 
 # MLflow's per-request limits for log_batch.
 _MAX_PARAMS_PER_BATCH = 100
@@ -26,21 +26,9 @@ _CONNECT_ATTEMPTS = 6
 _KIND_TAG = "mlflow.experimentKind"
 
 
-def flatten_config(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    """``{"model": {"dropout": 0.2}}`` -> ``{"model.dropout": "0.2"}``; lists stay whole."""
-    flat: dict[str, str] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten_config(value, f"{name}."))
-        else:
-            flat[name] = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-    return flat
-
-
 def _local_store_path(uri: str) -> Path | None:
-    if uri.startswith("sqlite:///"):
-        return Path(uri[len("sqlite:///"):])
+    if uri.startswith(SQLITE):
+        return Path(uri[len(SQLITE):])
     return None
 
 
@@ -49,7 +37,7 @@ def ui_command(uri: str, run_url_hint: str = "") -> str:
     as is (paths with spaces)."""
     if uri.startswith(("http://", "https://")):
         return f"open {shlex.quote(uri.rstrip('/') + run_url_hint)}"
-    return f"mlflow ui --backend-store-uri {shlex.quote(uri)} --host 127.0.0.1 --port 5000"
+    return shell_command(mlflow_ui_argv(uri))
 
 
 class MlflowRun:
@@ -175,7 +163,7 @@ class MlflowRun:
 
     def log_figure(self, figure, artifact_file: str) -> None:
         """Log and close: a study runs many trials in one process, and pyplot keeps every open figure."""
-        import matplotlib.pyplot as plt
+        from sweeps.utils.plotting import plt  # pyplot only when a figure is logged
 
         try:
             self.client.log_figure(self.run_id, figure, artifact_file)

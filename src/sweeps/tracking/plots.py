@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # no display anywhere this runs: CI, Slurm nodes, sweeps
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from sweeps.utils.plotting import plt
 
 
 def confusion_figure(confusion: np.ndarray, class_names: list[str], title: str):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from omegaconf import DictConfig
 
 from sweeps.config.models import NUMPY_MLP, TEXT_MLP, TFIDF_LOGREG
-from sweeps.study.context import trial_context
 from sweeps.tracking.mlflow_run import MlflowRun
 
 
@@ -62,16 +62,14 @@ def optimizer_name(node: DictConfig) -> str:
     return f"{name}-scratch" if target.startswith("sweeps.lab.") else name
 
 
-def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | None = None) -> MlflowRun:
-    """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains and,
-    inside a sweep, which trial it is; a child of ``parent_run_id``, else of the study's run."""
+def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | None = None, *,
+             tags: Mapping[str, str] | None = None) -> MlflowRun:
+    """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains,
+    the user's ``cfg.tags`` and ``tags`` (inside a sweep: the trial's,
+    :func:`sweeps.study.context.trial_tags`); a child of ``parent_run_id`` when given."""
     embeddings = "none" if cfg.data.source in ("dataset", "toy") else cfg.embeddings.name  # inputs as they come
     tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": embeddings, "sweeps.model": model_kind(cfg),
-            **{str(k): v for k, v in (cfg.tags or {}).items()}}
-    context = trial_context()
-    if context is not None:
-        tags.update({"optuna.study_name": context.link.study_name, "optuna.trial_number": context.number})
-        parent_run_id = parent_run_id or context.link.parent_run_id
+            **{str(k): v for k, v in (cfg.tags or {}).items()}, **(tags or {})}
     return MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=run_name(cfg),
                      artifact_location=cfg.tracking.artifact_location, tags=tags, run_id=run_id,
                      parent_run_id=parent_run_id)

@@ -20,10 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from sweeps.diagnosis.instrumentation import Instrumentation
 from sweeps.evaluation import classification_metrics
+from sweeps.models import num_outputs
 from sweeps.training.checkpoint import save_checkpoint
 from sweeps.training.early_stopping import EarlyStopping
+from sweeps.training.instrumentation import Instrumentation
 from sweeps.training.schedules import Schedule
 
 # Without clipping, the pre-clip gradient norm is measured every NORM_EVERY optimizer steps.
@@ -64,7 +65,7 @@ class LoopOptions:
     drop_last: bool = False
     log_every_n_steps: int = 50
     progress: bool | None = None
-    # Per-layer diagnostics (sweeps.diagnosis.instrumentation) every N optimizer steps; 0 = off.
+    # Per-layer diagnostics (sweeps.training.instrumentation) every N optimizer steps; 0 = off.
     instrument_every: int = 10
 
 
@@ -157,7 +158,7 @@ class Trainer:
                  checkpoint_extra: dict[str, Any] | None = None) -> None:
         self.options = options
         self.model, self.optimizer, self.schedule = model.to(options.device), optimizer, schedule
-        self.num_classes, self.num_outputs = num_classes, 1 if num_classes == 2 else num_classes
+        self.num_classes, self.num_outputs = num_classes, num_outputs(num_classes)
         self.loss_fn = ClassificationLoss(self.num_outputs, options.label_smoothing)
         self.early_stopping = early_stopping
         self.callbacks = list(callbacks or [])

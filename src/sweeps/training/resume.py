@@ -8,8 +8,8 @@ from typing import Any
 
 from sweeps.config.upgrade import upgrade_config, with_defaults
 from sweeps.errors import CheckpointError
-from sweeps.tracking.mlflow_run import flatten_config
 from sweeps.training.checkpoint import load_checkpoint
+from sweeps.utils.flatten import flatten_config
 
 # Keys a resumed run may change: where it logs, how long it goes on, what it resumes from.
 _MAY_DIFFER = ("trainer.resume_from", "trainer.max_epochs", "trainer.progress", "trainer.device", "tracking.",

@@ -7,20 +7,19 @@ from omegaconf import OmegaConf
 
 from sweeps.config.upgrade import upgrade_config
 from sweeps.errors import CheckpointError
-from sweeps.lab.gallery._context import GalleryContext
+from sweeps.features import prepare_features
+from sweeps.gallery._context import GalleryContext
+from sweeps.models import build_model, num_outputs
+from sweeps.training import load_checkpoint
+from sweeps.training.loop import ClassificationLoss
+from sweeps.training.resume import run_checkpoint
+from sweeps.training.splits import tensor_split
 
 
 def load_run_model(ctx: GalleryContext, run_id: str | None):
     """(model, train TensorSplit, loss function) of the run's best weights."""
-    from sweeps.app import _tensor_split
-    from sweeps.features import prepare_features
-    from sweeps.models import build_model
-    from sweeps.training import load_checkpoint
-    from sweeps.training.loop import ClassificationLoss
-    from sweeps.training.resume import run_checkpoint
-
     if not run_id:
-        raise CheckpointError("this topic needs a run: python -m sweeps.lab <topic> RUN_ID")
+        raise CheckpointError("this topic needs a run: python -m sweeps.gallery <topic> RUN_ID")
     payload = load_checkpoint(run_checkpoint(run_id, "best.pt", ctx.runs_dir, ctx.tracking_uri))
     cfg = OmegaConf.create(upgrade_config(payload["config"]))
     features = prepare_features(cfg)
@@ -28,5 +27,4 @@ def load_run_model(ctx: GalleryContext, run_id: str | None):
     model = build_model(cfg, payload["input_dim"], len(payload["class_names"]), table)
     model.load_state_dict(payload["model"])
     model.eval()
-    outputs = 1 if len(payload["class_names"]) == 2 else len(payload["class_names"])
-    return model, _tensor_split(features, "train"), ClassificationLoss(outputs)
+    return model, tensor_split(features, "train"), ClassificationLoss(num_outputs(len(payload["class_names"])))

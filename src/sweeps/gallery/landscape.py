@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sweeps.lab.gallery._checkpoint_model import load_run_model
-from sweeps.lab.gallery._context import GalleryContext, plt
+from sweeps.gallery._checkpoint_model import load_run_model
+from sweeps.gallery._context import GalleryContext, plt
 
 
 def filter_normalized_direction(params: list[torch.Tensor], generator: torch.Generator) -> list[torch.Tensor]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sweeps.lab.gallery._context import GalleryContext, plt
+from sweeps.gallery._context import GalleryContext, plt
 from sweeps.lab.optimizers import NumpyOptimizer
 
 # (function, gradient, start, view box); each shows a different difficulty.

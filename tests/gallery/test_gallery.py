@@ -6,8 +6,8 @@ import pytest
 
 from sweeps.app import train
 from sweeps.config import compose_config
-from sweeps.lab.__main__ import main
-from sweeps.lab.gallery import TOPICS
+from sweeps.gallery.__main__ import main
+from sweeps.gallery import TOPICS
 from tests.conftest import mlflow_runs
 
 

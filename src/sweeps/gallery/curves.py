@@ -3,8 +3,8 @@ rates look like, and what batch size does to the curves."""
 
 from __future__ import annotations
 
-from sweeps.lab.gallery._context import GalleryContext, plt
-from sweeps.lab.gallery._runs import toy_run
+from sweeps.gallery._context import GalleryContext, plt
+from sweeps.gallery._runs import toy_run
 
 MOONS = ["data=moons", "data.noise=0.3"]
 CASES = {

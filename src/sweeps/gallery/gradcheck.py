@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sweeps.lab.activations import ACTIVATIONS
-from sweeps.lab.gallery._context import GalleryContext, plt
+from sweeps.gallery._context import GalleryContext, plt
 from sweeps.lab.gradcheck import check_function, check_model
 from sweeps.lab.network import MLP
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sweeps.lab.activations import get_activation
-from sweeps.lab.gallery._context import GalleryContext, plt
+from sweeps.gallery._context import GalleryContext, plt
 from sweeps.lab.layers import init_weight
 
 SCHEMES = ("zeros", "normal", "xavier", "kaiming")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sweeps.lab.gallery._context import GalleryContext, plt
-from sweeps.lab.gallery._runs import toy_run
+from sweeps.gallery._context import GalleryContext, plt
+from sweeps.gallery._runs import toy_run
 
 TARGET = 0.95
 

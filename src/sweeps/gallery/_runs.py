@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sweeps.app import RunResult, train
 from sweeps.config import compose_config
-from sweeps.lab.gallery._context import GalleryContext
+from sweeps.gallery._context import GalleryContext
 
 
 def toy_run(ctx: GalleryContext, experiment: str, overrides: list[str]) -> tuple[RunResult, list[dict]]:

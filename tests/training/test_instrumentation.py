@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from sweeps.diagnosis.instrumentation import Instrumentation
+from sweeps.training.instrumentation import Instrumentation
 from sweeps.models import TextClassifier
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sweeps.lab.gallery._context import GalleryContext, plt
+from sweeps.gallery._context import GalleryContext, plt
 from sweeps.training.schedules import STEP_SCHEDULES, lr_factor
 
 

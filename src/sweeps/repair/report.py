@@ -6,7 +6,7 @@ from statistics import mean
 
 from sweeps.diagnosis.signals import series
 from sweeps.tracking.mlflow_run import MlflowRun
-from sweeps.tracking.plots import plt
+from sweeps.utils.plotting import plt
 
 
 def repair_lines(report, run_id: str) -> list[str]:

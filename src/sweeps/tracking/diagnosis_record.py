@@ -12,7 +12,7 @@ from sweeps.diagnosis.findings import Diagnosis
 from sweeps.diagnosis.report import markdown
 from sweeps.diagnosis.signals import layers_with, series
 from sweeps.tracking.mlflow_run import MlflowRun
-from sweeps.tracking.plots import plt
+from sweeps.utils.plotting import plt
 
 
 def gradient_flow_figure(history: list[dict[str, float]]):

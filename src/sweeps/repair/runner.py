@@ -23,14 +23,20 @@ from statistics import mean, stdev
 import optuna
 from omegaconf import DictConfig, OmegaConf
 
+from mlflow import MlflowClient
+
+from sweeps.app import train
 from sweeps.config import validate_config
 from sweeps.diagnosis.diagnoser import diagnose
+from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.findings import Diagnosis
 from sweeps.diagnosis.fixes import apply_fix
+from sweeps.repair.report import log_repair_report
 from sweeps.study.storage import load_or_create_study, open_storage
 from sweeps.tracking import MlflowRun
+from sweeps.tracking.run_history import run_data_metrics, run_history
 
-log = logging.getLogger("sweeps.diagnosis")
+log = logging.getLogger("sweeps.repair")
 
 
 @dataclass
@@ -58,8 +64,6 @@ class RepairReport:
 
 
 def _train(config: DictConfig, seed: int, parent_run_id: str, name: str):
-    from sweeps.app import train  # the product's own run, nested under the repair parent
-
     cfg = config.copy()
     OmegaConf.update(cfg, "seed", seed)
     OmegaConf.update(cfg, "tracking.run_name", f"{name}-s{seed}")
@@ -69,11 +73,6 @@ def _train(config: DictConfig, seed: int, parent_run_id: str, name: str):
 
 def _measure(config: DictConfig, label: str, fix: str, seeds: list[int], parent_run_id: str, num_classes: int,
              name: str) -> CandidateResult:
-    from mlflow import MlflowClient
-
-    from sweeps.diagnosis.facts import RunFacts
-    from sweeps.diagnosis.mlflow_history import run_data_metrics, run_history
-
     result = CandidateResult(label, fix, [], [])
     client = MlflowClient(config.tracking.uri)
     for seed in seeds:
@@ -129,7 +128,5 @@ def repair(run_id: str, broken_config: DictConfig, diagnosis: Diagnosis, seeds: 
             log.info("  %s: val acc %.4f (%+.4f, noise %.4f) labels %s -> %s", fix, mean(result.val_acc),
                      result.gain, result.noise, result.labels, "ACCEPTED" if result.accepted else "rejected")
         report = RepairReport(broken, results, parent.run_id)
-        from sweeps.diagnosis.repair_report import log_repair_report
-
         log_repair_report(parent, report, run_id)
         return report

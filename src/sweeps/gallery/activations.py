@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sweeps.lab.activations import ACTIVATIONS
-from sweeps.lab.gallery._context import GalleryContext, plt
+from sweeps.gallery._context import GalleryContext, plt
 
 SHOWN = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu")
 

@@ -1,8 +1,8 @@
-"""``python -m sweeps.lab <topic> [RUN_ID]``: render a gallery topic to PNGs and log them to MLflow.
+"""``python -m sweeps.gallery <topic> [RUN_ID]``: render a gallery topic to PNGs and log them to MLflow.
 
-    python -m sweeps.lab activations
-    python -m sweeps.lab landscape 3e6d52ba786a4bd29d0490a76cba05e4
-    python -m sweeps.lab all            # every topic that needs no run
+    python -m sweeps.gallery activations
+    python -m sweeps.gallery landscape 3e6d52ba786a4bd29d0490a76cba05e4
+    python -m sweeps.gallery all            # every topic that needs no run
 """
 
 from __future__ import annotations
@@ -14,19 +14,20 @@ import sys
 from pathlib import Path
 
 from sweeps.errors import SweepsError
-from sweeps.lab.gallery import TOPICS
-from sweeps.lab.gallery._context import GalleryContext
+from sweeps.utils.stores import mlflow_uri
+from sweeps.gallery import TOPICS
+from sweeps.gallery._context import GalleryContext
 
 NEEDS_RUN = ("landscape",)
 
 
 def render_topic(topic: str, ctx: GalleryContext) -> list[Path]:
-    module = importlib.import_module(f"sweeps.lab.gallery.{topic}")
+    module = importlib.import_module(f"sweeps.gallery.{topic}")
     return module.render(ctx)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sweeps.lab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sweeps.gallery", description=__doc__.splitlines()[0])
     parser.add_argument("topic", choices=[*TOPICS, "all"])
     parser.add_argument("run_id", nargs="?", help="MLflow run id (landscape; optional for gradient_flow)")
     parser.add_argument("--runs-dir", default="runs", help="where runs, checkpoints and the MLflow db live")
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     runs_dir = Path(args.runs_dir)
-    uri = args.tracking_uri or f"sqlite:///{runs_dir}/mlflow.db"
+    uri = args.tracking_uri or mlflow_uri(runs_dir)
     topics = [t for t in TOPICS if t not in NEEDS_RUN] if args.topic == "all" else [args.topic]
     failed = False
     try:
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _log(uri: str, topic: str, paths: list[Path], run_id: str | None) -> None:
-    from sweeps.tracking import MlflowRun
+    from sweeps.tracking import MlflowRun  # deferred: MLflow loads only when something is logged
 
     tags = {"sweeps.kind": "lab-gallery", "lab.topic": topic, **({"lab.source_run": run_id} if run_id else {})}
     with MlflowRun(uri, "lab", run_name=f"gallery: {topic}", tags=tags) as run:

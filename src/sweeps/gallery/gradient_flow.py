@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sweeps.lab.gallery._context import GalleryContext, plt
+from sweeps.gallery._context import GalleryContext, plt
 from sweeps.lab.network import MLP
 
 NETS = {"sigmoid (xavier)": {"activation": "sigmoid", "init": "xavier"},
@@ -31,7 +31,7 @@ def layer_flow(model: MLP, x: np.ndarray, y: np.ndarray) -> tuple[list[float], l
 
 
 def _run_flow(ctx: GalleryContext):
-    from sweeps.lab.gallery._checkpoint_model import load_run_model
+    from sweeps.gallery._checkpoint_model import load_run_model
 
     model, data, loss_fn = load_run_model(ctx, ctx.run_id)
     model.train()
