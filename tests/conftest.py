@@ -24,6 +24,17 @@ from sweeps.config import compose_config
 
 REPO = Path(__file__).resolve().parents[1]
 
+
+def pytest_configure(config) -> None:
+    """One torch/OpenMP thread in each of the ``-n`` test processes (xdist workers) and the commands
+    they start: two workers on two cores, each with a thread per core, spin against each other and
+    a small run takes several times as long. Tests that pin ``trainer.num_threads`` still get it."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("MKL_NUM_THREADS", "1")
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
 POSITIVE = "great wonderful excellent superb loved brilliant enjoyable fantastic".split()
 NEGATIVE = "awful terrible boring worst hated dull waste poor".split()
 FILLER = "the a movie film plot actor scene story was it and this".split()

@@ -17,7 +17,7 @@ from mlflow.tracking import MlflowClient
 
 from sweeps.app import train
 from sweeps.config import compose_config
-from tests.conftest import REPO, small_overrides
+from tests.conftest import REPO, existing_store, small_overrides
 
 PROJECT = REPO / "examples" / "my_project"
 SEARCHPATH = f"hydra.searchpath=[file://{PROJECT / 'conf'}]"
@@ -29,6 +29,7 @@ def project_on_path(monkeypatch):
 
 
 def _digits(tmp_path: Path, *extra: str):
+    existing_store(tmp_path / "runs")
     return compose_config([SEARCHPATH, f"paths.runs_dir={tmp_path / 'runs'}", "data=digits", "model=digits_cnn",
                            "tracking.projection_points=0", *extra])
 

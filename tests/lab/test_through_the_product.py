@@ -7,7 +7,13 @@ import torch
 
 from sweeps.app import train
 from sweeps.lab.torch_bridge import build_numpy_model
-from tests.conftest import compose_config, mlflow_runs
+from tests.conftest import compose_config, existing_store, mlflow_runs
+
+
+@pytest.fixture(autouse=True)
+def _migrated_store(tmp_path):
+    """Runs here write to ``tmp_path/mlflow.db``: an empty store MLflow has migrated already."""
+    existing_store(tmp_path)
 
 
 def test_xor_is_solved_by_the_numpy_network_with_scratch_adam(tmp_path):
@@ -29,13 +35,13 @@ def test_xor_is_solved_by_the_numpy_network_with_scratch_adam(tmp_path):
 def test_other_toy_sets_are_learned_by_a_hidden_layer(tmp_path, data):
     cfg = compose_config([f"paths.runs_dir={tmp_path}", f"data={data}", "model.hidden_dims=[64,64]",
                           "optimizer.lr=0.01", "trainer.max_epochs=40", "model.dropout=0",
-                          "tracking.confusion_every=0"])
+                          "tracking.confusion_every=0", "tracking.tsne=false"])
     assert train(cfg).metrics["test/acc"] > 0.9
 
 
 def test_a_linear_model_cannot_solve_xor(tmp_path):
     cfg = compose_config([f"paths.runs_dir={tmp_path}", "data=xor", "model.hidden_dims=[]", "optimizer.lr=0.01",
-                          "tracking.confusion_every=0"])
+                          "tracking.confusion_every=0", "tracking.tsne=false"])
     # The lecture's point: without a hidden layer XOR stays near chance.
     assert train(cfg).metrics["test/acc"] < 0.7
 

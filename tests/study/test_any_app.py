@@ -16,6 +16,8 @@ import pytest
 from mlflow import MlflowClient
 from optuna.trial import TrialState
 
+from tests.conftest import existing_store
+
 APP = Path(__file__).parent / "apps"
 NO_MLFLOW = "hydra.sweeper.mlflow.enabled=false"
 
@@ -120,6 +122,7 @@ def test_current_trial_reports_and_prunes_through_optunas_own_objects(tmp_path):
 
 
 def test_the_apps_own_mlflow_run_becomes_a_child_of_the_study_linked_both_ways(tmp_path):
+    existing_store(tmp_path)  # ./mlflow.db, migrated already: the store's creation is not the point here
     done = sweep(tmp_path, "x=interval(-1,1)", "mlflow_run=true", "hydra.sweeper.n_trials=2",
                  "hydra.sweeper.storage=sqlite:///optuna.db", "hydra.sweeper.study_name=ml",
                  "hydra.sweeper.mlflow.tracking_uri=sqlite:///mlflow.db")
@@ -177,6 +180,7 @@ def test_sigkill_then_rerun_resumes_to_the_exact_total(tmp_path):
 
 
 def test_sigterm_in_a_study_leaves_nothing_running(tmp_path):
+    existing_store(tmp_path)
     proc = sweep(tmp_path, "x=interval(-1,1)", "sleep_s=30", "hydra.sweeper.n_trials=2",
                  "hydra.sweeper.storage=sqlite:///optuna.db", "hydra.sweeper.study_name=term",
                  "hydra.sweeper.mlflow.tracking_uri=sqlite:///mlflow.db", "mlflow_run=true", wait=False)

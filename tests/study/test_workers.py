@@ -11,6 +11,8 @@ from optuna.trial import TrialState
 from tests.conftest import mlflow_runs, run_cli, small_overrides
 
 SPACE = ["optimizer.lr=tag(log,interval(1e-3,1e-1))", "model.dropout=interval(0,0.5)"]
+# Two epochs a trial: these tests check how workers share a study, not what a trial learns.
+SHORT = ["trainer.max_epochs=2"]
 
 
 def _finished(trials):
@@ -18,7 +20,7 @@ def _finished(trials):
 
 
 def test_n_jobs_2_on_sqlite_finishes_exactly_n_trials_without_duplicates(tmp_path, tiny_csv, app):
-    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=4",
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, *SHORT, "hydra.sweeper.n_trials=4",
                 "hydra.sweeper.n_jobs=2", "hydra.sweeper.study_name=par"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     trials = optuna.load_study(study_name="par", storage=f"sqlite:///{tmp_path}/runs/optuna.db").get_trials()
@@ -32,7 +34,7 @@ def test_n_jobs_2_on_sqlite_finishes_exactly_n_trials_without_duplicates(tmp_pat
 
 def test_journal_storage_works_like_sqlite(tmp_path, tiny_csv, app):
     journal = tmp_path / "runs" / "study.log"
-    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=2",
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, *SHORT, "hydra.sweeper.n_trials=2",
                 f"hydra.sweeper.storage=journal:///{journal}", "hydra.sweeper.study_name=j"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     from optuna.storages import JournalStorage
@@ -46,8 +48,8 @@ def test_two_commands_started_at_once_on_a_new_store_share_the_study(tmp_path, t
     import subprocess
 
     from tests.conftest import REPO  # noqa: F401  (same environment as run_cli)
-    args = ["-m", *small_overrides(tmp_path / "runs", tiny_csv, new_store=True), *SPACE, "hydra.sweeper.n_trials=4",
-            "hydra.sweeper.study_name=race"]
+    args = ["-m", *small_overrides(tmp_path / "runs", tiny_csv, new_store=True), *SPACE, *SHORT,
+            "hydra.sweeper.n_trials=4", "hydra.sweeper.study_name=race"]
     import os
     import sys
 
@@ -64,7 +66,7 @@ def test_two_commands_started_at_once_on_a_new_store_share_the_study(tmp_path, t
 
 
 def test_multi_objective_study_records_both_values(tmp_path, tiny_csv, app):
-    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=3",
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, *SHORT, "hydra.sweeper.n_trials=3",
                 "hydra.sweeper.objective=[best/val/acc,time/train_s]", "hydra.sweeper.direction=[maximize,minimize]",
                 "hydra/sweeper/sampler=nsga2", "hydra.sweeper.study_name=mo"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -76,7 +78,7 @@ def test_multi_objective_study_records_both_values(tmp_path, tiny_csv, app):
 
 
 def test_submitit_local_launcher_runs_trials_in_their_own_processes(tmp_path, tiny_csv, app):
-    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, "hydra.sweeper.n_trials=2",
+    done = app(["-m", *small_overrides(tmp_path / "runs", tiny_csv), *SPACE, *SHORT, "hydra.sweeper.n_trials=2",
                 "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5", "hydra.launcher.cpus_per_task=1",
                 "hydra.sweeper.study_name=sub"], tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
