@@ -93,16 +93,22 @@ def existing_store(runs_dir: Path) -> None:
         shutil.copyfile(_empty_mlflow_store(), runs_dir / "mlflow.db")
 
 
-def small_overrides(runs_dir: Path, data_path: Path, model: str = "mlp", new_store: bool = False) -> list[str]:
+_SMALL_VECTORS = {"word2vec": ["embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=20"],
+                  "random": ["embeddings=random", "embeddings.dim=16", "embeddings.min_count=1"]}
+
+
+def small_overrides(runs_dir: Path, data_path: Path, model: str = "mlp", new_store: bool = False,
+                    embeddings: str = "word2vec") -> list[str]:
     """Overrides that make a full run take a couple of seconds on synthetic data (``model``: the
     config group choice; the MLP gets one small hidden layer; t-SNE off, PCA on: tests that check
-    t-SNE add ``tracking.tsne=true``). An absolute ``runs_dir`` is given an empty MLflow store
-    (:func:`existing_store`) unless ``new_store``; a relative one is left alone."""
+    t-SNE add ``tracking.tsne=true``; ``embeddings``: the group choice, with small vectors where it
+    has knobs). An absolute ``runs_dir`` is given an empty MLflow store (:func:`existing_store`)
+    unless ``new_store``; a relative one is left alone."""
     if runs_dir.is_absolute() and not new_store:
         existing_store(runs_dir)
     return [
         f"paths.runs_dir={runs_dir}", "data=files", f"data.path={data_path}",
-        "embeddings.dim=16", "embeddings.min_count=1", "embeddings.epochs=20",
+        *_SMALL_VECTORS.get(embeddings, [f"embeddings={embeddings}"]),
         *(["model.hidden_dims=[16]"] if model == "mlp" else [f"model={model}"]), "trainer.max_epochs=6", "data.batch_size=16", "optimizer.lr=0.02",
         "tracking.confusion_every=2", "tracking.tsne=false",
     ]

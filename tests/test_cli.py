@@ -96,7 +96,8 @@ def _bad_input_cases(tmp_path):
         "empty file": (base + [f"data.path={empty}"], "empty.csv"),
         "missing column": (base + ["data.text_column=review"], "review"),
         "single class": (base + [f"data.path={one_class}"], "single class"),
-        "unreadable vectors": (base + ["embeddings=file", f"embeddings.path={vectors}"], "vectors.txt"),
+        "unreadable vectors": (small_overrides(tmp_path / "runs", csv, embeddings="file")
+                               + [f"embeddings.path={vectors}"], "vectors.txt"),
         "class with 2 rows": (base + [f"data.path={rare}"], "class 'neutral' has 2 rows"),
         "not utf-8": (base + [f"data.path={latin1}"], "data.encoding=latin-1"),
     }

@@ -12,8 +12,7 @@ from sweeps.report import main as report_main
 from tests.conftest import compose_config, small_overrides
 
 FAST = ["tracking.projection_points=60", "tracking.tsne=false"]
-BAG = ["embeddings=random", "embeddings.dim=16", "embeddings.min_count=1", "embeddings.trainable=true",
-       "model.ngrams=2", "model.token_weighting=tfidf", "model.pooling=mean_max", "optimizer.lr=0.01"]
+BAG = ["features.trainable=true", "model.ngrams=2", "model.token_weighting=tfidf", "model.pooling=mean_max", "optimizer.lr=0.01"]
 
 
 def _artifacts(client: MlflowClient, run_id: str, folder: str = "") -> set[str]:
@@ -21,7 +20,7 @@ def _artifacts(client: MlflowClient, run_id: str, folder: str = "") -> set[str]:
 
 
 def test_trainable_bag_learns_records_analysis_and_is_deterministic(tmp_path, tiny_csv):
-    overrides = small_overrides(tmp_path / "runs", tiny_csv) + BAG + FAST
+    overrides = small_overrides(tmp_path / "runs", tiny_csv, embeddings="random") + BAG + FAST
     result = train(compose_config(overrides))
     client = MlflowClient(result.tracking_uri)
     run = client.get_run(result.run_id)
@@ -35,7 +34,7 @@ def test_trainable_bag_learns_records_analysis_and_is_deterministic(tmp_path, ti
 
 
 def test_trainable_bag_resumes_exactly(tmp_path, tiny_csv):
-    base = small_overrides(tmp_path / "runs", tiny_csv) + BAG + ["tracking.projection_points=0",
+    base = small_overrides(tmp_path / "runs", tiny_csv, embeddings="random") + BAG + ["tracking.projection_points=0",
                                                                  "trainer.early_stopping.patience=0"]
     straight = train(compose_config(base + ["trainer.max_epochs=4"]))
     first = train(compose_config(base + ["trainer.max_epochs=2"]))
@@ -77,7 +76,7 @@ def test_tfidf_baseline_is_a_tracked_run_and_the_report_compares(tmp_path, tiny_
     (["model.ngrams=2"], "model.ngrams"),  # bigrams need a trainable bag
     (["model.ngrams=3"], "model.ngrams"),
     (["model.C=0"], "model.C"),  # with model=logreg_tfidf (below)
-    (["embeddings.trainable=true", "optimizer._target_=sweeps.lab.optimizers.Adam"], "embeddings.trainable"),
+    (["features.trainable=true", "optimizer._target_=sweeps.lab.optimizers.Adam"], "features.trainable"),
     (["trainer.instrument_every=-1"], "trainer.instrument_every"),
     (["tracking.projection_points=-5"], "tracking.projection_points"),
     (["trainer.num_threads=0"], "trainer.num_threads"),
@@ -99,7 +98,7 @@ def test_collapsed_vectors_are_measured_flagged_and_tagged(tmp_path, tiny_csv):
     run = client.get_run(result.run_id)
     # 5 Word2Vec epochs over ~6k tokens move every vector onto one shared direction (cosine 0.995).
     assert run.data.metrics["data/inputs_vector_cosine"] > 0.8
-    assert {"data/inputs_top_component", "data/inputs_empty_docs"} <= set(run.data.metrics)
+    assert {"data/inputs_feature_std", "data/inputs_empty_docs"} <= set(run.data.metrics)
     assert run.data.tags["inputs.warning"].startswith("uninformative inputs: the word2vec vectors")
     neighbours = open(client.download_artifacts(result.run_id, "embeddings/neighbours.txt", str(tmp_path))).read()
     assert neighbours.startswith("vectors collapsed") and "(1.00)" not in neighbours
@@ -128,7 +127,7 @@ def test_subset_keeps_vectors_fitted_on_the_whole_training_split(tmp_path, tiny_
 
     base = small_overrides(tmp_path / "runs", tiny_csv) + ["data.subset=40"]
     whole = prepare_features(compose_config(base))
-    only = prepare_features(compose_config(base + ["embeddings.fit_on=subset"]))
+    only = prepare_features(compose_config(base + ["features.fit_on=subset"]))
     # 40 labelled rows either way (the same stratified draw); the vectors differ: the whole split's
     # text knows more words, so fewer training tokens are out of vocabulary.
     assert len(whole.train) == len(only.train) == 40

@@ -79,8 +79,8 @@ def test_data_errors_leave_no_mlflow_run(tmp_path, tiny_csv):
     bad_vectors = tmp_path / "vec.txt"
     bad_vectors.write_text("garbage\n")
     with pytest.raises(EmbeddingsError):
-        train(compose_config(small_overrides(tmp_path / "runs", tiny_csv)
-                             + ["embeddings=file", f"embeddings.path={bad_vectors}"]))
+        train(compose_config(small_overrides(tmp_path / "runs", tiny_csv, embeddings="file")
+                             + [f"embeddings.path={bad_vectors}"]))
     assert mlflow_runs(f"sqlite:///{tmp_path}/runs/mlflow.db") == []
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config import validate_config
+from sweeps.config.embeddings import vectors_name
 from sweeps.config.models import is_estimator
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.data.sources import dropped_rows
@@ -89,7 +91,8 @@ def build_trainer(cfg: DictConfig, features: Features, callbacks: list | None = 
     es = cfg.trainer.early_stopping
     return Trainer(model, optimizer, schedule, num_classes=features.num_classes, options=options,
                    early_stopping=EarlyStopping(es.monitor, es.mode, es.patience, es.min_delta),
-                   callbacks=callbacks, checkpoint_dir=checkpoint_dir, checkpoint_extra=checkpoint_extra)
+                   callbacks=callbacks, checkpoint_dir=checkpoint_dir, checkpoint_extra=checkpoint_extra,
+                   loss=instantiate(cfg.trainer.loss, _convert_="all") if cfg.trainer.get("loss") else None)
 
 
 def _data_summary(features: Features) -> dict[str, float]:
@@ -171,8 +174,8 @@ def train(cfg: DictConfig, callbacks: list | None = None, *, parent_run_id: str 
              len(features.train), len(features.val), len(features.test), features.num_classes,
              100 * features.train.oov_rate, "cached" if features.cache_hit else "built")
     if features.neighbours and features.vectors_trained:  # once per trained vectors, not per trial
-        log.info("nearest neighbours in the %s vectors:\n%s", cfg.embeddings.name, features.neighbours)
-    inputs_warning = features.quality.warning(cfg.embeddings.name)
+        log.info("nearest neighbours in the %s vectors:\n%s", vectors_name(cfg.embeddings), features.neighbours)
+    inputs_warning = features.quality.warning(vectors_name(cfg.embeddings))
     if inputs_warning:
         log.warning(inputs_warning)
     with open_run(cfg, resume_state.get("run_id") if resume_state else None, parent_run_id or study_run_id(),

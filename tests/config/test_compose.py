@@ -28,7 +28,9 @@ def test_default_config_has_every_public_knob_with_lecture_defaults():
         # Each documented knob exists (select returns a sentinel when missing).
         assert OmegaConf.select(cfg, knob, default="<absent>") != "<absent>", knob
     # The lecture's classifier: Word2Vec 300d -> mean pooling -> 128 ReLU -> 1 logit, Adam, batch 64.
-    assert cfg.embeddings.name == "word2vec" and cfg.embeddings.dim == 300
+    assert cfg.embeddings._target_ == "sweeps.embeddings.Word2Vec" and cfg.embeddings.dim == 300
+    # How vectors become features: fitted on the whole training split, bag threshold = the vectors' own.
+    assert cfg.features.fit_on == "train" and cfg.features.min_count == cfg.embeddings.min_count
     assert list(cfg.model.hidden_dims) == [128] and cfg.model.pooling.value == "mean"
     assert cfg.model.activation.value == "relu" and cfg.optimizer._target_ == "torch.optim.Adam" and cfg.data.batch_size == 64
     assert cfg.tracking.uri == "sqlite:///runs/mlflow.db"

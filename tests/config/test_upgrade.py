@@ -1,4 +1,4 @@
-"""Runs recorded before optimizers, schedulers and models became ``_target_`` nodes still resume,
+"""Runs recorded before optimizers, schedulers, models and embeddings became ``_target_`` nodes still resume,
 diagnose and repair: their stored config is rewritten in today's layout.
 
 The fixture ``tests/fixtures/run_before_target/`` was recorded by commit a95bc86 (the version before
@@ -27,12 +27,12 @@ from sweeps.training.resume import load_resume_state
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "run_before_target"
 # The recorded command in today's words.
-# The Word2Vec knobs whose defaults changed since are pinned to the recorded run's values.
+# The knobs whose defaults changed since (Word2Vec's, a diagnosis threshold) are pinned to the recorded run's values.
 TODAY = ["data.subset=300", "embeddings.dim=16", "embeddings.min_token_passes=0", "embeddings.epochs=2",
          "embeddings.sg=0", "embeddings.min_count=5", "embeddings.window=5",
          "model.hidden_dims=[16]", "trainer.max_epochs=2", "optimizer=momentum", "scheduler=warmup_cosine",
          "scheduler.warmup_fraction=0.1", "trainer.scale_lr_with_batch=sqrt", "tracking.projection_points=0",
-         "tracking.analysis=false"]
+         "tracking.analysis=false", "diagnosis.inputs_max_vector_cosine=0.8"]
 
 
 def _recorded() -> dict:
@@ -49,6 +49,11 @@ def test_recorded_config_becomes_todays_layout_and_validates(tmp_path):
     assert "schedule" not in upgraded
     assert upgraded["model"]["_target_"] == "sweeps.models.TextClassifier" and upgraded["model"]["hidden_dims"] == [16]
     assert "name" not in upgraded["model"] and "backend" not in upgraded["model"] and "C" not in upgraded["model"]
+    # The vectors' knobs stay in the embeddings node; how they became features moved to `features`.
+    assert upgraded["embeddings"] == {"_target_": "sweeps.embeddings.Word2Vec", "dim": 16, "sg": 0, "window": 5,
+                                      "min_count": 5, "epochs": 2, "min_token_passes": 0, "max_epochs": 100,
+                                      "workers": 1}
+    assert upgraded["features"] == {"fit_on": "train", "standardize": True, "trainable": False, "min_count": 5}
     cfg = OmegaConf.merge(OmegaConf.structured(SweepsConf), upgraded)
     cfg.paths.runs_dir = str(tmp_path)
     validate_config(cfg)
@@ -79,11 +84,27 @@ def test_scratch_optimizer_and_plateau_scheduler_are_converted():
                                 "monitor": "val/acc", "mode": "max", "factor": 0.2, "patience": 3}
 
 
+def test_glove_and_file_embeddings_keep_their_bag_threshold_and_lose_the_union_knobs():
+    union = {"dim": 300, "path": None, "sg": 0, "window": 5, "epochs": 5, "min_token_passes": 0, "max_epochs": 100,
+             "fit_on": "subset", "standardize": False, "workers": 1}
+    glove = upgrade_config({"embeddings": {**union, "name": "glove50", "min_count": 1, "trainable": True}})
+    # GloVe has no knobs; its min_count was the trainable bag's vocabulary threshold, kept in features.
+    assert glove["embeddings"] == {"_target_": "sweeps.embeddings.GloVe50"}
+    assert glove["features"] == {"fit_on": "subset", "standardize": False, "trainable": True, "min_count": 1}
+    file = upgrade_config({"embeddings": {**union, "name": "file", "path": "/v.txt", "min_count": 5}})
+    assert file["embeddings"] == {"_target_": "sweeps.embeddings.VectorsFile", "path": "/v.txt"}
+    random = upgrade_config({"embeddings": {**union, "name": "random", "dim": 64, "min_count": 2}})["embeddings"]
+    assert random == {"_target_": "sweeps.embeddings.RandomVectors", "dim": 64, "min_count": 2}
+
+
 def test_recorded_config_takes_todays_fixes_for_repair():
     cfg = OmegaConf.merge(OmegaConf.structured(SweepsConf), upgrade_config(_recorded()))
     fixed = apply_fix(cfg, "optimizer=adam optimizer.lr=0.001")  # a fix from conf/diagnosis/default.yaml
     assert fixed.optimizer._target_ == "torch.optim.Adam" and fixed.optimizer.lr == 0.001
     assert apply_fix(cfg, "optimizer.lr=0.5").optimizer.lr == 0.5
+    # The uninformative-inputs fixes name embeddings variants and knobs in today's layout.
+    assert apply_fix(cfg, "embeddings=glove50").embeddings == {"_target_": "sweeps.embeddings.GloVe50"}
+    assert apply_fix(cfg, "embeddings.epochs=8 embeddings.min_count=1").embeddings.min_count == 1
 
 
 def test_recorded_checkpoint_is_accepted_by_todays_equivalent_command(tmp_path):

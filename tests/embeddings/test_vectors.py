@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from sweeps.embeddings import build_vectors
+from sweeps.embeddings import RandomVectors, Word2Vec, build_vectors
 from sweeps.embeddings.vectors import load_vectors_file, word2vec_epochs
 from sweeps.errors import ConfigError, EmbeddingsError
 from sweeps.utils.cache import ArrayCache
 from tests.conftest import synthetic_rows
 from sweeps.data import tokenize
 
-W2V = {"name": "word2vec", "dim": 8, "sg": 0, "window": 3, "min_count": 1, "epochs": 3, "workers": 1, "path": None,
-       "min_token_passes": 0, "max_epochs": 100}
+W2V = {"dim": 8, "sg": 0, "window": 3, "min_count": 1, "epochs": 3, "workers": 1, "min_token_passes": 0,
+       "max_epochs": 100}
 
 
 def _tokens():
@@ -22,7 +23,7 @@ def _tokens():
 
 
 def test_word2vec_is_reproducible_and_cached(tmp_path):
-    cfg = OmegaConf.create(W2V)
+    cfg = instantiate({"_target_": "sweeps.embeddings.Word2Vec", **W2V})  # as the features step builds it
     first, key = build_vectors(cfg, _tokens(), "data", 7, ArrayCache(tmp_path / "a"))
     second, _ = build_vectors(cfg, _tokens(), "data", 7, ArrayCache(tmp_path / "b"))
     # Same seed, separate caches: the same vectors bit for bit (hash randomisation is neutralised).
@@ -59,14 +60,13 @@ def test_missing_vectors_file(tmp_path):
 
 @pytest.mark.parametrize("tokens, expected", [(129_049, 78), (4_600_000, 5), (1_000, 100), (0, 5)])
 def test_word2vec_epochs_grow_until_enough_token_passes(tokens, expected):
-    cfg = OmegaConf.create({**W2V, "epochs": 5, "min_token_passes": 10_000_000, "max_epochs": 100})
     # Rotten Tomatoes' 129k tokens need 78 passes to reach 10M; IMDB's 4.6M keep the configured 5;
     # a tiny corpus stops at max_epochs; an empty one keeps the configured value.
-    assert word2vec_epochs(cfg, tokens) == expected
+    assert word2vec_epochs(5, 10_000_000, 100, tokens) == expected
 
 
 def test_word2vec_epochs_that_ran_are_reported_and_cached(tmp_path):
-    cfg = OmegaConf.create({**W2V, "epochs": 2, "min_token_passes": 3_000, "max_epochs": 50})
+    cfg = Word2Vec(**{**W2V, "epochs": 2, "min_token_passes": 3_000, "max_epochs": 50})
     tokens = _tokens()  # ~800 tokens: 3,000 passes need 4 epochs
     trained, _ = build_vectors(cfg, tokens, "data", 0, ArrayCache(tmp_path))
     cached, _ = build_vectors(cfg, tokens, "data", 0, ArrayCache(tmp_path))
@@ -74,9 +74,45 @@ def test_word2vec_epochs_that_ran_are_reported_and_cached(tmp_path):
     assert not cached.trained and cached.epochs == trained.epochs
 
 
-@pytest.mark.parametrize("name", ["word2vec", "random"])
-def test_a_min_count_that_empties_the_vocabulary_is_one_line_naming_the_key(tmp_path, name):
-    cfg = OmegaConf.create({**W2V, "name": name, "min_count": 100_000})
+@pytest.mark.parametrize("cls", [Word2Vec, RandomVectors])
+def test_a_min_count_that_empties_the_vocabulary_is_one_line_naming_the_key(tmp_path, cls):
+    cfg = cls(**{k: v for k, v in {**W2V, "min_count": 100_000}.items() if k in ("dim", "min_count") or cls is Word2Vec})
     with pytest.raises(ConfigError, match=r"embeddings.min_count.*100000 leaves no word") as error:
         build_vectors(cfg, _tokens(), "data", 0, ArrayCache(tmp_path))
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("tokens, expected", [(129_049, 70), (4_600_000, 2), (1_000, 100)])
+def test_the_shipped_word2vec_default_is_skip_gram_with_epochs_scaled_to_the_corpus(tokens, expected):
+    from pathlib import Path
+
+    from sweeps.config.compose import CONF_DIR
+    from sweeps.embeddings.vectors import word2vec_epochs
+
+    cfg = OmegaConf.load(Path(CONF_DIR) / "embeddings" / "word2vec.yaml")
+    # Issue 19: skip-gram learns rare words from small corpora; 2 passes on IMDB keep its cost near
+    # CBOW's 5, and Rotten Tomatoes' 129k tokens get 70 (README "Corpus size").
+    assert cfg.sg == 1 and cfg.min_count == 2
+    assert word2vec_epochs(cfg.epochs, cfg.min_token_passes, cfg.max_epochs, tokens) == expected
+
+
+class HashVectors(RandomVectors):
+    """A user's own vectors source: a subclass named by ``embeddings._target_``, no schema needed."""
+
+    name = None  # the class name stands in: "hashvectors"
+
+
+def test_a_users_embeddings_class_is_built_and_cached_like_the_built_ins(tmp_path):
+    from omegaconf import OmegaConf
+
+    from sweeps.config.checks import check_node
+    from sweeps.config.embeddings import vectors_name
+
+    node = OmegaConf.create({"_target_": f"{__name__}.HashVectors", "dim": 4, "min_count": 1})
+    check_node(node, "embeddings")  # importable: no schema to fit
+    source = instantiate(node)
+    first, key = build_vectors(source, _tokens(), "data", 3, ArrayCache(tmp_path))
+    # Fitted on text: cached under the class's name and knobs; a second call reads the cache.
+    assert key.startswith("emb-hashvectors-") and (tmp_path / f"{key}.npz").is_file()
+    assert build_vectors(source, [["x"]], "data", 3, ArrayCache(tmp_path))[0].words == first.words
+    assert vectors_name(node) == "hashvectors" and first.dim == 4

@@ -23,14 +23,14 @@ def test_hydra_discovers_our_sweeper():
     assert "OptunaSweeper" in [p.__name__ for p in Plugins.instance().discover(Sweeper)]
 
 
-def _args(tmp_path, csv, extra=()):
+def _args(tmp_path, csv, extra=(), embeddings="word2vec"):
     # Three epochs a trial: enough for a kill after epoch 2; what is checked is the study, not training.
-    return ["-m", *small_overrides(tmp_path / "runs", csv), "trainer.max_epochs=3", *SPACE,
+    return ["-m", *small_overrides(tmp_path / "runs", csv, embeddings=embeddings), "trainer.max_epochs=3", *SPACE,
             "hydra.sweeper.n_trials=3", "hydra.sweeper.study_name=t", *extra]
 
 
-def _sweep(app, tmp_path, csv, extra=()):
-    return app(_args(tmp_path, csv, extra), tmp_path)
+def _sweep(app, tmp_path, csv, extra=(), embeddings="word2vec"):
+    return app(_args(tmp_path, csv, extra, embeddings), tmp_path)
 
 
 def _study(tmp_path, name="t"):
@@ -85,8 +85,8 @@ def test_pruned_trials_are_pruned_in_optuna_and_tagged_in_mlflow(tmp_path, tiny_
 def test_failing_trials_are_recorded_and_a_mostly_failing_study_stops(tmp_path, tiny_csv, app):
     # A missing embeddings file makes every trial raise; with max_failure_rate=0.5 (sweeps' config)
     # the first failure is already more than half the trials: the study stops clearly.
-    done = _sweep(app, tmp_path, tiny_csv, ["embeddings=file", f"embeddings.path={tmp_path / 'none.vec'}",
-                                       "hydra.sweeper.n_trials=10"])
+    done = _sweep(app, tmp_path, tiny_csv, [f"embeddings.path={tmp_path / 'none.vec'}", "hydra.sweeper.n_trials=10"],
+                  embeddings="file")
     assert done.returncode == 2 and "trials failed" in done.stderr and "Traceback" not in done.stderr
     trials = _study(tmp_path).get_trials()
     assert len(trials) == 1 and trials[0].state == TrialState.FAIL

@@ -18,7 +18,7 @@ def test_run_name_is_derived_from_what_the_run_trains():
     assert run_name(compose_config([])) == "imdb-word2vec-mean-128-adam-s0"
     assert run_name(compose_config(["model.hidden_dims=[]", "model.pooling=attention", "optimizer=sgd", "seed=7"])) \
         == "imdb-word2vec-attention-linear-sgd-s7"
-    assert run_name(compose_config(["embeddings=random", "embeddings.trainable=true", "model.ngrams=2",
+    assert run_name(compose_config(["embeddings=random", "features.trainable=true", "model.ngrams=2",
                                     "model.hidden_dims=[64,32]"])) == "imdb-random-trainable+bigrams-mean-64x32-adam-s0"
     assert run_name(compose_config(["model=logreg_tfidf", "model.C=0.5"])) == "imdb-tfidf2gram-logreg-C0.5"  # uni+bigrams by default
     # A name the user gives wins.
@@ -26,7 +26,7 @@ def test_run_name_is_derived_from_what_the_run_trains():
 
 
 def test_open_run_tags_the_data_embeddings_model_kind_and_user_tags(tracking_store, experiment):
-    cfg = _cfg(tracking_store, experiment, "embeddings=random", "embeddings.trainable=true", "+tags.owner=ana")
+    cfg = _cfg(tracking_store, experiment, "embeddings=random", "features.trainable=true", "+tags.owner=ana")
     with open_run(cfg) as run:
         pass
     got = MlflowClient(tracking_store).get_run(run.run_id)

@@ -154,7 +154,7 @@ def model_inputs(cfg: DictConfig) -> str:
     """What the features step hands the model: ``pooled`` (B, D) vectors, ``tokens`` (B, L) ids
     (0 = padding) or ``bags`` (CSR token bags of a trainable table).
 
-    Built-in MLPs say it with ``pooling`` (attention reads tokens) and ``embeddings.trainable``
+    Built-in MLPs say it with ``pooling`` (attention reads tokens) and ``features.trainable``
     (bags). A model class of the user's reads token ids when its constructor takes ``embeddings``
     (the (V, D) word vectors), pooled vectors otherwise.
     """
@@ -165,7 +165,7 @@ def model_inputs(cfg: DictConfig) -> str:
         return "tokens" if "embeddings" in inspect.signature(model_class(node)).parameters else "pooled"
     if _value(node.pooling) == "attention":
         return "tokens"
-    return "bags" if cfg.embeddings.trainable else "pooled"
+    return "bags" if cfg.features.trainable else "pooled"
 
 
 def pooling_of(cfg: DictConfig) -> str:

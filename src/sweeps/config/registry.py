@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hydra.core.config_store import ConfigStore
 
-from sweeps.config import models, optimizers, schedulers
+from sweeps.config import embeddings, models, optimizers, schedulers
 from sweeps.config.schema import SweepsConf
 
 
@@ -23,6 +23,6 @@ def register_configs() -> None:
     store = ConfigStore.instance()
     store.store(name="sweeps_schema", node=SweepsConf)
     for group, schemas in (("model", models.SCHEMAS), ("optimizer", optimizers.SCHEMAS),
-                           ("scheduler", schedulers.SCHEMAS)):
+                           ("scheduler", schedulers.SCHEMAS), ("embeddings", embeddings.SCHEMAS)):
         for name, node in schemas.items():
             store.store(name=schema_name(group, name), node=node)

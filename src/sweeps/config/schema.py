@@ -2,10 +2,10 @@
 
 Each group in ``conf/`` is validated against a dataclass, so a typo in an override
 (``model.dropuot=0.1``) or a wrong type (``data.batch_size=big``) is rejected by Hydra before any
-work starts. ``model``, ``optimizer`` and ``scheduler`` are ``_target_`` nodes: each built-in
+work starts. ``embeddings``, ``model``, ``optimizer`` and ``scheduler`` are ``_target_`` nodes: each built-in
 variant has a schema of its own beside its range checks (:mod:`sweeps.config.models`,
-:mod:`~sweeps.config.optimizers`, :mod:`~sweeps.config.schedulers`), and a user's own class needs
-none. ``data`` and ``embeddings`` still share one dataclass per group holding the union of their
+:mod:`~sweeps.config.optimizers`, :mod:`~sweeps.config.schedulers`, :mod:`~sweeps.config.embeddings`),
+and a user's own class needs none. ``data`` still shares one dataclass holding the union of its
 variants' fields. Value ranges that a type cannot express (``lr > 0``) are checked in
 :mod:`sweeps.config.validate` before any data is read.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Optional
 
-from omegaconf import MISSING
+from omegaconf import II, MISSING
 
 
 @dataclass
@@ -68,31 +68,20 @@ class FitOn(str, Enum):
 
 
 @dataclass
-class EmbeddingsConf:
-    # word2vec | glove50 | file | random
-    name: str = MISSING
-    # Vector size (word2vec/random); glove50/file take it from the vectors.
-    dim: int = 300
-    # File of vectors for name=file (word2vec text/binary or GloVe text).
-    path: Optional[str] = None
-    # word2vec: 1 = skip-gram, 0 = CBOW.
-    sg: int = 0
-    window: int = 5
-    min_count: int = 5
-    epochs: int = 5
-    # word2vec: epochs are raised until epochs x training tokens >= this many token passes (small
-    # corpora collapse otherwise), up to max_epochs; 0 = exactly `epochs`.
-    min_token_passes: int = 10_000_000
-    max_epochs: int = 100
-    # Text trained vectors (word2vec, random) are fitted on when data.subset picks N labelled rows:
+class FeaturesConf:
+    """How rows and word vectors become a model's inputs (:mod:`sweeps.features.build`), whichever
+    ``embeddings`` made the vectors."""
+
+    # Text-trained vectors (word2vec, random) are fitted on, when data.subset picks N labelled rows:
     # train = the whole training split (labels unused), subset = only the N rows.
     fit_on: FitOn = FitOn.train
     # Z-score each pooled feature with the training split's mean and std (frozen pooled layouts).
     standardize: bool = True
-    # More than one worker is faster but gensim is then not bit-reproducible.
-    workers: int = 1
-    # Fine-tune the table during training (sparse gradients), initialised from these vectors.
+    # Fine-tune the table during training (sparse gradients), initialised from the vectors.
     trainable: bool = False
+    # Trainable bags: training words seen fewer times get no row. Defaults to the vectors' own
+    # embeddings.min_count (5 for vectors without one: GloVe, a file).
+    min_count: int = II("oc.select:embeddings.min_count,5")
 
 
 @dataclass
@@ -123,6 +112,10 @@ class TrainerConf:
     base_batch_size: int = 64
     # Targets become (1 - eps) * onehot + eps / K.
     label_smoothing: float = 0.0
+    # A loss of the user's instead of cross-entropy, for training and evaluation: a `_target_` node
+    # building a callable (logits, labels) -> the batch's mean loss (a torch loss module, or a
+    # function with `_partial_: true`); null = built-in BCE/cross-entropy with label_smoothing.
+    loss: Optional[Any] = None
     # 32 | bf16 (autocast, CPU or CUDA) | 16 (fp16 autocast + grad scaler, CUDA only)
     precision: str = "32"
     # cpu | cuda | auto (cuda when present)
@@ -213,10 +206,10 @@ class DiagnosisConf:
     # ... or this far below a reference on the same data (the study's best, a linear baseline).
     harm_reference_gap: float = 0.05
     # uninformative_inputs (step-0 data/inputs_* metrics): frequent words' mean pairwise cosine at
-    # or above this, pooled features' first principal component share at or above this (sweeps.features.quality),
-    # or this share of empty docs.
+    # or above this, pooled features' relative spread (std / mean |x|) at or below this, or this share of empty
+    # docs (thresholds measured in sweeps.features.quality).
     inputs_max_vector_cosine: float = 0.95
-    inputs_max_top_component: float = 0.6
+    inputs_min_feature_std: float = 0.05
     inputs_max_empty_docs: float = 0.5
     # Degenerate inputs are strong evidence: "near chance" reaches this share of the way to perfect.
     inputs_harm_margin: float = 0.4
@@ -227,12 +220,14 @@ class DiagnosisConf:
 @dataclass
 class SweepsConf:
     data: DataConf = MISSING
-    embeddings: EmbeddingsConf = MISSING
-    # `_target_` nodes: a built-in variant is typed by its own schema (sweeps.config.models,
-    # sweeps.config.optimizers, sweeps.config.schedulers); a user's own class needs no schema.
+    # `_target_` nodes: a built-in variant is typed by its own schema (sweeps.config.embeddings,
+    # sweeps.config.models, sweeps.config.optimizers, sweeps.config.schedulers); a user's own
+    # class needs no schema.
+    embeddings: Any = MISSING
     model: Any = MISSING
     optimizer: Any = MISSING
     scheduler: Any = MISSING
+    features: FeaturesConf = field(default_factory=FeaturesConf)
     trainer: TrainerConf = MISSING
     tracking: TrackingConf = MISSING
     diagnosis: DiagnosisConf = field(default_factory=DiagnosisConf)

@@ -38,6 +38,27 @@ _MLP_KEYS = ("hidden_dims", "activation", "dropout", "pooling", "init", "norm", 
 _LOGREG_KEYS = ("ngrams", "min_df", "C", "max_iter")
 
 
+# Before embeddings were `_target_` nodes: `embeddings.name` picked the vectors, one schema held every
+# variant's knobs, and the node also said how vectors become features (now the `features` node;
+# `min_count` was also the trainable bag's vocabulary threshold, whatever the vectors).
+_EMBEDDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "word2vec": ("Word2Vec", ("dim", "sg", "window", "min_count", "epochs", "min_token_passes", "max_epochs",
+                              "workers")),
+    "random": ("RandomVectors", ("dim", "min_count")),
+    "glove50": ("GloVe50", ()),
+    "file": ("VectorsFile", ("path",)),
+}
+_FEATURE_KEYS = ("fit_on", "standardize", "trainable", "min_count")
+
+
+def _embeddings(old: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]:
+    cls, keys = _EMBEDDINGS[old["name"]]
+    for key in _FEATURE_KEYS:
+        if key in old:
+            features.setdefault(key, old[key])
+    return {"_target_": f"sweeps.embeddings.{cls}", **{k: old[k] for k in keys if k in old}}
+
+
 def _model(old: dict[str, Any]) -> dict[str, Any]:
     if old["name"] == "logreg_tfidf":
         return {"_target_": "sweeps.baselines.tfidf_logreg.TfidfLogreg", **{k: old[k] for k in _LOGREG_KEYS if k in old}}
@@ -75,14 +96,12 @@ def upgrade_config(config: dict[str, Any]) -> dict[str, Any]:
     optimizer = cfg.get("optimizer")
     if isinstance(optimizer, dict) and "_target_" not in optimizer and optimizer.get("name") in _OPTIMIZERS:
         cfg["optimizer"] = _optimizer(optimizer, trainer)
+    embeddings = cfg.get("embeddings")
+    if isinstance(embeddings, dict) and "_target_" not in embeddings and embeddings.get("name") in _EMBEDDINGS:
+        cfg["embeddings"] = _embeddings(embeddings, cfg.setdefault("features", {}))
     schedule = cfg.pop("schedule", None)
     if isinstance(schedule, dict) and schedule.get("name") in _SCHEDULERS and "scheduler" not in cfg:
         cfg["scheduler"] = _scheduler(schedule)
-    diagnosis = cfg.get("diagnosis")
-    if isinstance(diagnosis, dict):
-        # Before the spread of pooled features was measured after centring (data/inputs_top_component):
-        # the old threshold read std/mean|x|, which misread healthy skip-gram features; today's default applies.
-        diagnosis.pop("inputs_min_feature_std", None)
     return cfg
 
 

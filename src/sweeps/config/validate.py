@@ -11,14 +11,13 @@ import codecs
 
 from omegaconf import DictConfig, OmegaConf
 
-from sweeps.config import optimizers, schedulers  # noqa: F401 - registers the variants' checks
+from sweeps.config import embeddings, optimizers, schedulers  # noqa: F401 - registers the variants' checks
 from sweeps.config.checks import check_node, one_of, require
 from sweeps.config.models import NUMPY_MLP, is_estimator, model_inputs
 from sweeps.config.paths import resolve_paths
 from sweeps.data.sources import EMBEDDED_SOURCES
 
 _DATA_SOURCES = (*EMBEDDED_SOURCES, "hub", "files", "toy", "dataset")
-_EMBEDDINGS = ("word2vec", "glove50", "file", "random")
 
 
 def _known_encoding(name: str) -> bool:
@@ -54,20 +53,18 @@ def validate_config(cfg: DictConfig) -> None:
     require(_known_encoding(data.encoding), "data.encoding",
              f"unknown text encoding '{data.encoding}' (e.g. utf-8, latin-1, cp1252, utf-16)")
 
-    one_of(cfg.embeddings.name, "embeddings.name", _EMBEDDINGS)
-    require(cfg.embeddings.dim >= 1, "embeddings.dim", f"must be >= 1, got {cfg.embeddings.dim}")
-    if cfg.embeddings.name == "file":
-        require(bool(cfg.embeddings.path), "embeddings.path", "is required when embeddings=file")
+    check_node(cfg.embeddings, "embeddings")
+    require(cfg.features.min_count >= 1, "features.min_count", f"must be >= 1, got {cfg.features.min_count}")
 
     check_node(cfg.model, "model")
     inputs = model_inputs(cfg)
     if cfg.model.get("ngrams") == 2 and not is_estimator(cfg.model):
         require(inputs == "bags", "model.ngrams",
-                 "bigrams need a trainable bag: embeddings.trainable=true with pooling mean|max|mean_max")
-    if cfg.embeddings.trainable:
-        require(inputs in ("bags", "tokens") and cfg.model._target_ != NUMPY_MLP, "embeddings.trainable",
+                 "bigrams need a trainable bag: features.trainable=true with pooling mean|max|mean_max")
+    if cfg.features.trainable:
+        require(inputs in ("bags", "tokens") and cfg.model._target_ != NUMPY_MLP, "features.trainable",
                  "needs a torch model that reads token ids (model=mlp)")
-        require(str(opt.get("_target_", "")).startswith("torch.optim."), "embeddings.trainable",
+        require(str(opt.get("_target_", "")).startswith("torch.optim."), "features.trainable",
                  f"needs a torch.optim optimizer (sparse gradients), got optimizer._target_={opt.get('_target_')}")
     if data.source == "toy":
         require(data.n_samples >= 20, "data.n_samples", f"must be >= 20, got {data.n_samples}")
@@ -89,6 +86,8 @@ def validate_config(cfg: DictConfig) -> None:
              f"must be >= 1, got {trainer.accumulate_grad_batches}")
     require(0 <= trainer.label_smoothing < 1, "trainer.label_smoothing",
              f"must be in [0, 1), got {trainer.label_smoothing}")
+    if trainer.get("loss") is not None:
+        check_node(trainer.loss, "trainer.loss")
     one_of(trainer.precision, "trainer.precision", ("32", "bf16", "16"))
     require(trainer.instrument_every >= 0, "trainer.instrument_every",
              f"must be >= 0 (0 = off), got {trainer.instrument_every}")

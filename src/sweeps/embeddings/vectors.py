@@ -1,4 +1,7 @@
-"""One entry point, :func:`build_vectors`, over every ``conf/embeddings`` variant."""
+"""Word vectors and how each kind is made; :func:`build_vectors` caches the trained ones.
+
+The ``conf/embeddings`` variants are classes in :mod:`sweeps.embeddings.sources` that call these.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,15 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from omegaconf import DictConfig
 
 from sweeps.errors import ConfigError, EmbeddingsError
 from sweeps.utils.cache import ArrayCache, cache_key
+
+if TYPE_CHECKING:
+    from sweeps.embeddings.sources import Embeddings
 
 
 @dataclass
@@ -38,19 +44,19 @@ def _stable_hash(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def word2vec_epochs(cfg: DictConfig, num_tokens: int) -> int:
-    """Epochs for a corpus of ``num_tokens`` training tokens: ``cfg.epochs``, raised until
-    epochs x tokens reaches ``cfg.min_token_passes``, never above ``cfg.max_epochs``.
+def word2vec_epochs(epochs: int, min_token_passes: int, max_epochs: int, num_tokens: int) -> int:
+    """Epochs for a corpus of ``num_tokens`` training tokens: ``epochs``, raised until
+    epochs x tokens reaches ``min_token_passes``, never above ``max_epochs``.
 
     Word2Vec's vectors start random and leave their shared initial direction only after enough
     SGD updates (measured, CBOW 300d on Rotten Tomatoes' 129k tokens: mean cosine of frequent
     words 0.999 after 5 epochs = 0.65M token passes, 0.26 after 20 = 2.6M, 0.05 after 50 = 6.5M).
     IMDB's 4.6M training tokens get the configured 5 epochs (23M passes) either way.
     """
-    if num_tokens <= 0 or not cfg.min_token_passes:
-        return int(cfg.epochs)
-    needed = math.ceil(cfg.min_token_passes / num_tokens)
-    return int(max(cfg.epochs, min(needed, cfg.max_epochs)))
+    if num_tokens <= 0 or not min_token_passes:
+        return int(epochs)
+    needed = math.ceil(min_token_passes / num_tokens)
+    return int(max(epochs, min(needed, max_epochs)))
 
 
 def _vocabulary_size(tokens: list[list[str]], min_count: int) -> tuple[int, int]:
@@ -67,24 +73,36 @@ def check_vocabulary(tokens: list[list[str]], min_count: int, *, key: str = "emb
                                f"occurs {top} times in {len(tokens)} documents); lower it")
 
 
-def _train_word2vec(tokens: list[list[str]], cfg: DictConfig, seed: int) -> WordVectors:
+def train_word2vec(tokens: list[list[str]], seed: int, *, dim: int, sg: int, window: int, min_count: int,
+                   epochs: int, min_token_passes: int, max_epochs: int, workers: int) -> WordVectors:
+    """gensim Word2Vec on ``tokens`` (documents of the training split), ``dim``-dimensional,
+    seeded; epochs by :func:`word2vec_epochs`. ``workers`` > 1 is faster but not bit-reproducible.
+
+    Raises:
+        ConfigError: ``min_count`` leaves no word in the vocabulary.
+    """
     from gensim.models import Word2Vec
 
-    check_vocabulary(tokens, cfg.min_count)
-    epochs = word2vec_epochs(cfg, sum(len(doc) for doc in tokens))
+    check_vocabulary(tokens, min_count)
+    ran = word2vec_epochs(epochs, min_token_passes, max_epochs, sum(len(doc) for doc in tokens))
     model = Word2Vec(
-        sentences=tokens, vector_size=cfg.dim, window=cfg.window, min_count=cfg.min_count,
-        sg=cfg.sg, epochs=epochs, workers=cfg.workers, seed=seed, hashfxn=_stable_hash,
+        sentences=tokens, vector_size=dim, window=window, min_count=min_count,
+        sg=sg, epochs=ran, workers=workers, seed=seed, hashfxn=_stable_hash,
     )
-    return WordVectors(list(model.wv.index_to_key), model.wv.vectors.astype(np.float32), trained=True, epochs=epochs)
+    return WordVectors(list(model.wv.index_to_key), model.wv.vectors.astype(np.float32), trained=True, epochs=ran)
 
 
-def _random_vectors(tokens: list[list[str]], cfg: DictConfig, seed: int) -> WordVectors:
-    check_vocabulary(tokens, cfg.min_count)
+def random_vectors(tokens: list[list[str]], seed: int, *, dim: int, min_count: int) -> WordVectors:
+    """N(0, 1/dim) vectors, seeded, for the words of ``tokens`` seen at least ``min_count`` times.
+
+    Raises:
+        ConfigError: ``min_count`` leaves no word in the vocabulary.
+    """
+    check_vocabulary(tokens, min_count)
     counts = Counter(t for doc in tokens for t in doc)
-    words = sorted(w for w, c in counts.items() if c >= cfg.min_count)
+    words = sorted(w for w, c in counts.items() if c >= min_count)
     rng = np.random.default_rng(seed)
-    vectors = rng.normal(0.0, 1.0 / np.sqrt(cfg.dim), size=(len(words), cfg.dim)).astype(np.float32)
+    vectors = rng.normal(0.0, 1.0 / np.sqrt(dim), size=(len(words), dim)).astype(np.float32)
     return WordVectors(words, vectors, trained=True)
 
 
@@ -98,7 +116,8 @@ def glove50_files() -> tuple[Path, Path]:
     return root / "glove_6B_50d_emb.npy", root / "glove_6B_index.parquet"
 
 
-def _load_glove50() -> WordVectors:
+def load_glove50() -> WordVectors:
+    """The embedded GloVe 6B 50d vectors (400k words)."""
     import pandas as pd
 
     matrix_path, index_path = glove50_files()
@@ -136,29 +155,23 @@ def load_vectors_file(path: str) -> WordVectors:
     return WordVectors(list(kv.index_to_key), kv.vectors.astype(np.float32))
 
 
-def build_vectors(cfg: DictConfig, train_tokens: list[list[str]], data_key: str, seed: int,
+def build_vectors(source: Embeddings, train_tokens: list[list[str]], data_key: str, seed: int,
                   cache: ArrayCache) -> tuple[WordVectors, str]:
-    """Vectors for ``cfg`` (the embeddings group) and their cache key.
+    """The vectors of ``source`` (an :class:`~sweeps.embeddings.sources.Embeddings`) and their key.
 
-    Trained variants see only the training split's tokens (``train_tokens``: the caller decides
-    whether that is the whole training split or only ``data.subset``'s rows, see
-    ``embeddings.fit_on``); ``data_key`` identifies those tokens.
+    Vectors fitted on text see only the training split's tokens (``train_tokens``: the caller
+    decides whether that is the whole training split or only ``data.subset``'s rows, see
+    ``features.fit_on``); ``data_key`` identifies those tokens, and such vectors are cached
+    under it, the seed and the source's identity. Read vectors (GloVe, a file) are not cached.
     """
-    if cfg.name == "glove50":
-        return _load_glove50(), "glove50"
-    if cfg.name == "file":
-        file = Path(cfg.path)
-        stamp = f"{file.resolve()}:{file.stat().st_size}:{int(file.stat().st_mtime)}" if file.is_file() else cfg.path
-        return load_vectors_file(cfg.path), cache_key("file", {"stamp": stamp})
-    parts = {"cfg": {k: cfg[k] for k in ("name", "dim", "sg", "window", "min_count", "epochs", "workers",
-                                         "min_token_passes", "max_epochs")},
-             "data": data_key, "seed": seed}
-    key = cache_key(f"emb-{cfg.name}", parts)
+    if not source.fits_text:
+        return source.vectors(train_tokens, seed), cache_key("emb-read", source.identity())
+    key = cache_key(f"emb-{type(source).__name__.lower()}",
+                    {"cfg": source.identity(), "data": data_key, "seed": seed})
     cached = cache.load(key)
     if cached is not None:
         return WordVectors(cached["words"].tolist(), cached["vectors"], epochs=int(cached.get("epochs", 0))), key
-    build = _train_word2vec if cfg.name == "word2vec" else _random_vectors
-    vectors = build(train_tokens, cfg, seed)
+    vectors = source.vectors(train_tokens, seed)
     cache.save(key, {"words": np.asarray(vectors.words), "vectors": vectors.vectors,
                      "epochs": np.asarray(vectors.epochs)})
     return vectors, key

