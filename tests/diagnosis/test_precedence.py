@@ -12,8 +12,8 @@ from sweeps.diagnosis.report import markdown
 from tests.diagnosis.test_rules import CASES, _epoch, healthy
 
 CFG = compose_config([]).diagnosis
-COLLAPSED = {"data/inputs_vector_cosine": 0.998, "data/inputs_top_component": 0.97, "data/inputs_empty_docs": 0.0}
-SOUND = {"data/inputs_vector_cosine": 0.31, "data/inputs_top_component": 0.12, "data/inputs_empty_docs": 0.01}
+COLLAPSED = {"data/inputs_vector_cosine": 0.998, "data/inputs_feature_std": 0.004, "data/inputs_empty_docs": 0.0}
+SOUND = {"data/inputs_vector_cosine": 0.31, "data/inputs_feature_std": 0.4, "data/inputs_empty_docs": 0.01}
 
 
 def with_dead(history, dead=0.6):
@@ -181,6 +181,6 @@ def test_tiny_steps_that_leave_the_model_unable_to_fit_are_the_cause_of_the_unde
 
 
 def test_each_input_check_alone_is_enough():
-    # Issue 19's collapsed Word2Vec as sweeps.features.quality measures it: top component 0.89; or most docs empty.
-    for data in ({"data/inputs_top_component": 0.9}, {"data/inputs_empty_docs": 0.7}):
+    # Collapsed vectors (issue 19's Word2Vec: cosine 0.999), near-constant features, or most docs empty.
+    for data in ({"data/inputs_vector_cosine": 0.999}, {"data/inputs_feature_std": 0.02}, {"data/inputs_empty_docs": 0.7}):
         assert diagnose(CASES["dying_relu"], CFG, facts=RunFacts(data=data)).labels == ["uninformative_inputs"], data

@@ -15,7 +15,7 @@ class RunFacts:
     """Args:
         num_classes: classes of the task (chance accuracy is 1 / num_classes).
         data: the run's step-0 ``data/*`` metrics (``data/inputs_vector_cosine``,
-            ``data/inputs_top_component``, ``data/inputs_empty_docs``, ...); missing keys are fine.
+            ``data/inputs_feature_std``, ``data/inputs_empty_docs``, ...); missing keys are fine.
         reference_acc: validation accuracy this run should reach on the same data, when known
             (the study's best trial, the TF-IDF baseline); ``None`` = no reference.
         reference: what ``reference_acc`` is, in words, for the report.

@@ -17,10 +17,8 @@ Sources the thresholds (``conf/diagnosis/default.yaml``) follow:
 - underfitting and noisy training: curve-shape heuristics (plateau at a poor accuracy; validation
   loss reversing between epochs).
 - uninformative inputs: issue 19's measurements (``sweeps.features.quality``, whose warning uses
-  the same thresholds): collapsed Word2Vec reads cosine 0.999 and top component 0.89 (a coin-flip
-  model, dead fraction 0.87); healthy Word2Vec 0.03-0.39 and <= 0.26, GloVe 50d 0.65 and 0.14.
-  Runs recorded before the top-component measure carry ``data/inputs_feature_std`` (std over mean
-  |x|), which misread healthy skip-gram features; it is not read.
+  the same thresholds): collapsed Word2Vec reads cosine 0.999 (a coin-flip model, dead fraction
+  0.87); healthy Word2Vec 0.03-0.39 and feature spread 0.18-1.2, GloVe 50d 0.65 and 0.60.
 - harm (``harm_chance_margin``, ``harm_reference_gap``): see ``sweeps.diagnosis.harm``.
 Each rule is a plain function so a test can feed it a history and check its verdict.
 """
@@ -41,9 +39,8 @@ from sweeps.diagnosis.signals import finite, first_nonfinite_epoch, layers_with,
 INPUT_CHECKS = {
     "data/inputs_vector_cosine": ("inputs_max_vector_cosine", True,
                                   "the frequent words' vectors point the same way: the embeddings collapsed"),
-    "data/inputs_top_component": ("inputs_max_top_component", True,
-                                  "the pooled features differ between documents along one direction only: "
-                                  "every document is the same vector scaled"),
+    "data/inputs_feature_std": ("inputs_min_feature_std", False,
+                                "the pooled features barely vary between documents: every document looks alike"),
     "data/inputs_empty_docs": ("inputs_max_empty_docs", True,
                                "most training documents have no in-vocabulary token: their features are empty"),
 }

@@ -12,8 +12,9 @@ from sweeps.training.checkpoint import load_checkpoint
 from sweeps.utils.flatten import flatten_config
 
 # Keys a resumed run may change: where it logs, how long it goes on, what it resumes from.
+# Keys that do not change what is trained: where it runs and is recorded, and how it is diagnosed.
 _MAY_DIFFER = ("trainer.resume_from", "trainer.max_epochs", "trainer.progress", "trainer.device", "tracking.",
-               "paths.", "tags.")
+               "paths.", "tags.", "diagnosis.")
 
 
 def run_checkpoint(run_id: str, name: str, runs_dir: Path, tracking_uri: str) -> Path:
