@@ -31,14 +31,14 @@ class Word2VecConf(Checked):
     targets = (f"{_PACKAGE}.Word2Vec", f"{_PACKAGE}.sources.Word2Vec")
     _target_: str = f"{_PACKAGE}.Word2Vec"
     dim: int = 300
-    # 1 = skip-gram, 0 = CBOW.
-    sg: int = 0
+    # 1 = skip-gram, 0 = CBOW (conf/embeddings/word2vec.yaml: why skip-gram, measured).
+    sg: int = 1
     window: int = 5
-    min_count: int = 5
-    epochs: int = 5
+    min_count: int = 2
+    epochs: int = 2
     # Epochs are raised until epochs x training tokens >= this many token passes (small corpora
     # collapse otherwise), up to max_epochs; 0 = exactly `epochs`.
-    min_token_passes: int = 10_000_000
+    min_token_passes: int = 9_000_000
     max_epochs: int = 100
     # More than one worker is faster but gensim is then not bit-reproducible.
     workers: int = 1
