@@ -64,6 +64,16 @@ class TfidfLogreg:
         return {"loss": loss, "metrics": metrics, "probs": probs[:, 1] if num_classes == 2 else probs,
                 "preds": preds, "confidence": probs.max(axis=1)}
 
+    def top_features(self, k: int = 30) -> dict[str, list[str]] | None:
+        """The ``k`` terms that push hardest toward class 0 (``most_negative``) and class 1
+        (``most_positive``, strongest first); None for several classes (one weight row per class)."""
+        coef = self.classifier.coef_
+        if coef.shape[0] != 1:
+            return None
+        names = self.vectorizer.get_feature_names_out()
+        order = np.argsort(coef[0])
+        return {"most_negative": names[order[:k]].tolist(), "most_positive": names[order[-k:]][::-1].tolist()}
+
     def oov_rates(self, split: Split) -> np.ndarray:
         """Share of each document's word tokens outside the TF-IDF vocabulary."""
         vocab = self.vectorizer.vocabulary_
