@@ -28,7 +28,7 @@ from sweeps.config import validate_config
 from sweeps.config.embeddings import vectors_name
 from sweeps.config.models import is_estimator
 from sweeps.diagnosis.facts import RunFacts
-from sweeps.data.sources import dropped_rows
+from sweeps.data.sources import ToyData, data_is, dropped_rows
 from sweeps.data.splits import Splits
 from sweeps.diagnosis.live import LiveDiagnosis
 from sweeps.tracking.diagnosis_record import record_diagnosis
@@ -149,7 +149,7 @@ class NetworkFit:
         self.trainer = build_trainer(cfg, features, checkpoint_dir=self.checkpoint_dir, checkpoint_extra=extra)
         self.device = self.trainer.options.device
         self.trainer.callbacks += callbacks
-        if cfg.data.source == "toy":
+        if data_is(cfg, ToyData):
             self.trainer.callbacks.append(DecisionBoundaryLogger(run, self.trainer.model, features.train.pooled,
                                                                  features.train.labels, cfg.tracking.confusion_every))
         self.representations = None

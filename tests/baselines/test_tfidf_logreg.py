@@ -25,7 +25,7 @@ def splits(tmp_path_factory) -> dict[int, Splits]:
     out = {}
     for classes in (2, 4):
         path = write_csv(tmp / f"rows{classes}.csv", synthetic_rows(400, classes=classes))
-        data = OmegaConf.create({"data": {"source": "files", "path": str(path), "text_column": "text",
+        data = OmegaConf.create({"data": {"_target_": "sweeps.data.TextFiles", "path": str(path), "text_column": "text",
                                           "label_column": "label", "classes": None}})
         out[classes] = make_splits(load_rows(data, tmp / "hf"), 0.1, 0.1, split_seed=42)
     return out

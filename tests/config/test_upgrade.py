@@ -54,10 +54,28 @@ def test_recorded_config_becomes_todays_layout_and_validates(tmp_path):
                                       "min_count": 5, "epochs": 2, "min_token_passes": 0, "max_epochs": 100,
                                       "workers": 1}
     assert upgraded["features"] == {"fit_on": "train", "standardize": True, "trainable": False, "min_count": 5}
+    # data.source became the data node's `_target_`; the other sources' knobs (path, n_samples ...) left with it.
+    assert upgraded["data"]["_target_"] == "sweeps.data.EmbeddedIMDB" and upgraded["data"]["subset"] == 300
+    assert not {"source", "path", "dataset", "n_samples", "noise"} & set(upgraded["data"])
     cfg = OmegaConf.merge(OmegaConf.structured(SweepsConf), upgraded)
     cfg.paths.runs_dir = str(tmp_path)
     validate_config(cfg)
     assert upgrade_config(upgraded) == upgraded  # idempotent: today's layout passes through unchanged
+
+
+def test_every_data_source_keeps_only_its_own_knobs():
+    union = {"name": "x", "batch_size": 32, "split_seed": 1, "path": None, "dataset": None, "n_samples": 2000,
+             "noise": 0.1}
+    files = upgrade_config({"data": {**union, "source": "files", "path": "a.csv"}})["data"]
+    assert files == {"_target_": "sweeps.data.TextFiles", "name": "x", "batch_size": 32, "split_seed": 1,
+                     "path": "a.csv"}
+    toy = upgrade_config({"data": {**union, "source": "toy", "noise": 0.3}})["data"]
+    assert toy == {"_target_": "sweeps.data.ToyData", "name": "x", "batch_size": 32, "split_seed": 1,
+                   "n_samples": 2000, "noise": 0.3}
+    user = upgrade_config({"data": {**union, "source": "dataset", "dataset": {"_target_": "m.D"}}})["data"]
+    assert user["_target_"] == "sweeps.data.UserDataset" and user["dataset"] == {"_target_": "m.D"}
+    # An unknown source is left for the schema to reject with the key's name.
+    assert upgrade_config({"data": {"source": "ftp"}})["data"] == {"source": "ftp"}
 
 
 def test_numpy_backend_and_baseline_models_are_converted():

@@ -13,8 +13,8 @@ from sweeps.errors import DataError
 from tests.conftest import synthetic_rows, write_csv
 
 
-def _cfg(path, text="text", label="label", classes=None, source="files"):
-    return OmegaConf.create({"data": {"source": source, "path": str(path), "text_column": text,
+def _cfg(path, text="text", label="label", classes=None):
+    return OmegaConf.create({"data": {"_target_": "sweeps.data.TextFiles", "path": str(path), "text_column": text,
                                       "label_column": label, "classes": classes}})
 
 
@@ -78,7 +78,7 @@ def test_malformed_file_is_a_data_error(tmp_path):
 
 
 def test_embedded_imdb_has_the_balanced_25k_train_split(tmp_path):
-    loaded = load_rows(OmegaConf.create({"data": {"source": "embedded_imdb"}}), tmp_path / "hf")
+    loaded = load_rows(OmegaConf.create({"data": {"_target_": "sweeps.data.EmbeddedIMDB"}}), tmp_path / "hf")
     labels = pd.Series(loaded.dataset["label"])
     # Only the IMDB rows (not Rotten Tomatoes), 12,500 per class.
     assert len(labels) == 25_000 and labels.value_counts().tolist() == [12_500, 12_500]
@@ -113,21 +113,21 @@ def _offline(monkeypatch):
 
 def test_hub_dataset_offline_is_a_clear_error(tmp_path, monkeypatch):
     _offline(monkeypatch)
-    cfg = OmegaConf.create({"data": {"source": "hub", "path": "stanfordnlp/imdb", "text_column": "text",
+    cfg = OmegaConf.create({"data": {"_target_": "sweeps.data.HubDataset", "path": "stanfordnlp/imdb", "text_column": "text",
                                      "label_column": "label", "classes": None}})
     with pytest.raises(DataError, match="stanfordnlp/imdb.*network"):
         load_rows(cfg, tmp_path / "hf")
 
 
 def test_embedded_bbc_news_has_five_topics(tmp_path):
-    loaded = load_rows(OmegaConf.create({"data": {"source": "embedded_bbc_news"}}), tmp_path / "hf")
+    loaded = load_rows(OmegaConf.create({"data": {"_target_": "sweeps.data.EmbeddedBBCNews"}}), tmp_path / "hf")
     assert len(loaded.dataset) == 2225
     assert loaded.class_names == ["business", "entertainment", "politics", "sports", "tech"]
     assert sorted(set(loaded.dataset["label"])) == [0, 1, 2, 3, 4]
 
 
 def test_embedded_rotten_tomatoes_is_the_balanced_8530_sentences(tmp_path):
-    loaded = load_rows(OmegaConf.create({"data": {"source": "embedded_rotten_tomatoes"}}), tmp_path / "hf")
+    loaded = load_rows(OmegaConf.create({"data": {"_target_": "sweeps.data.EmbeddedRottenTomatoes"}}), tmp_path / "hf")
     labels = loaded.dataset["label"]
     assert len(labels) == 8530 and sum(labels) == 4265
     assert loaded.class_names == ["negative", "positive"]

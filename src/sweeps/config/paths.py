@@ -15,6 +15,8 @@ from pathlib import Path
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf, read_write
 
+from sweeps.data.sources import TextFiles, data_is
+
 _SQLITE = "sqlite:///"
 
 
@@ -47,7 +49,7 @@ def resolve_paths(cfg: DictConfig) -> None:
     (a path), ``tracking.artifact_location`` and a sqlite ``tracking.uri`` absolute, in place."""
     with read_write(cfg):
         _set(cfg, "paths.runs_dir", _absolute(str(cfg.paths.runs_dir)))
-        if cfg.data.source == "files" and cfg.data.path:
+        if data_is(cfg, TextFiles) and cfg.data.path:  # a hub dataset's path is an id, not a file
             _set(cfg, "data.path", _absolute(str(cfg.data.path)))
         if cfg.embeddings.get("path"):
             _set(cfg, "embeddings.path", _absolute(str(cfg.embeddings.path)))

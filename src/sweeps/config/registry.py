@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hydra.core.config_store import ConfigStore
 
-from sweeps.config import embeddings, models, optimizers, schedulers
+from sweeps.config import data, embeddings, models, optimizers, schedulers
 from sweeps.config.schema import SweepsConf
 
 
@@ -22,7 +22,7 @@ def register_configs() -> None:
     (which lists each group's options) shows only the variants a user picks, never their schemas."""
     store = ConfigStore.instance()
     store.store(name="sweeps_schema", node=SweepsConf)
-    for group, schemas in (("model", models.SCHEMAS), ("optimizer", optimizers.SCHEMAS),
+    for group, schemas in (("data", data.SCHEMAS), ("model", models.SCHEMAS), ("optimizer", optimizers.SCHEMAS),
                            ("scheduler", schedulers.SCHEMAS), ("embeddings", embeddings.SCHEMAS)):
         for name, node in schemas.items():
             store.store(name=schema_name(group, name), node=node)

@@ -2,11 +2,10 @@
 
 Each group in ``conf/`` is validated against a dataclass, so a typo in an override
 (``model.dropuot=0.1``) or a wrong type (``data.batch_size=big``) is rejected by Hydra before any
-work starts. ``embeddings``, ``model``, ``optimizer`` and ``scheduler`` are ``_target_`` nodes: each built-in
-variant has a schema of its own beside its range checks (:mod:`sweeps.config.models`,
-:mod:`~sweeps.config.optimizers`, :mod:`~sweeps.config.schedulers`, :mod:`~sweeps.config.embeddings`),
-and a user's own class needs none. ``data`` still shares one dataclass holding the union of its
-variants' fields. Value ranges that a type cannot express (``lr > 0``) are checked in
+work starts. ``data``, ``embeddings``, ``model``, ``optimizer`` and ``scheduler`` are ``_target_`` nodes:
+each built-in variant has a schema of its own beside its range checks (:mod:`sweeps.config.data`,
+:mod:`~sweeps.config.models`, :mod:`~sweeps.config.optimizers`, :mod:`~sweeps.config.schedulers`,
+:mod:`~sweeps.config.embeddings`), and a user's own class needs none. Value ranges that a type cannot express (``lr > 0``) are checked in
 :mod:`sweeps.config.validate` before any data is read.
 """
 
@@ -23,43 +22,6 @@ from omegaconf import II, MISSING
 class PathsConf:
     # Everything the product writes (MLflow db, artifacts, caches, Hydra dirs) lives under here.
     runs_dir: str = "runs"
-
-
-@dataclass
-class DataConf:
-    # Short name used in run names and cache keys.
-    name: str = MISSING
-    # Where rows come from: embedded_imdb | embedded_rotten_tomatoes | embedded_bbc_news | hub | files |
-    # toy | dataset (a Dataset of the user's, built from `dataset`).
-    source: str = MISSING
-    # Hub dataset id (source=hub) or a file path / glob (source=files).
-    path: Optional[str] = None
-    # Column names of the raw rows.
-    text_column: str = "text"
-    label_column: str = "label"
-    # Text encoding of the user's files (csv/tsv/json/jsonl), e.g. latin-1, cp1252; any Python codec.
-    encoding: str = "utf-8"
-    # Expected class names in label order; a row with another label is an error. null = inferred.
-    classes: Optional[list[str]] = None
-    # Rows per mini-batch.
-    batch_size: int = 64
-    # Take only N training examples (stratified); null = all.
-    subset: Optional[int] = None
-    # Fractions of the labelled pool held out for validation and test.
-    val_fraction: float = 0.1
-    test_fraction: float = 0.1
-    # Seed of the train/val/test split. Separate from `seed` so the test set never moves between runs.
-    split_seed: int = 42
-    # Longest token sequence kept per document (token-level models only).
-    max_tokens: int = 400
-    # Drop the last incomplete training batch of each epoch.
-    drop_last: bool = False
-    # source=dataset: a `_target_` node building a map-style torch Dataset of (x, y) pairs, or a
-    # pair of arrays (X, y) (sweeps.features.dataset).
-    dataset: Optional[Any] = None
-    # source=toy (xor | moons | spirals | circles): points generated and their noise.
-    n_samples: int = 2000
-    noise: float = 0.1
 
 
 class FitOn(str, Enum):
@@ -219,10 +181,10 @@ class DiagnosisConf:
 
 @dataclass
 class SweepsConf:
-    data: DataConf = MISSING
-    # `_target_` nodes: a built-in variant is typed by its own schema (sweeps.config.embeddings,
-    # sweeps.config.models, sweeps.config.optimizers, sweeps.config.schedulers); a user's own
-    # class needs no schema.
+    # `_target_` nodes: a built-in variant is typed by its own schema (sweeps.config.data,
+    # sweeps.config.embeddings, sweeps.config.models, sweeps.config.optimizers,
+    # sweeps.config.schedulers); a user's own class needs no schema.
+    data: Any = MISSING
     embeddings: Any = MISSING
     model: Any = MISSING
     optimizer: Any = MISSING

@@ -51,6 +51,26 @@ _EMBEDDINGS: dict[str, tuple[str, tuple[str, ...]]] = {
 _FEATURE_KEYS = ("fit_on", "standardize", "trainable", "min_count")
 
 
+# Before data sources were `_target_` nodes: `data.source` picked the loader, one schema held every
+# source's knobs (path, dataset, n_samples, noise), each kept now only by the variant that reads it.
+_DATA: dict[str, tuple[str, tuple[str, ...]]] = {
+    "embedded_imdb": ("EmbeddedIMDB", ()),
+    "embedded_rotten_tomatoes": ("EmbeddedRottenTomatoes", ()),
+    "embedded_bbc_news": ("EmbeddedBBCNews", ()),
+    "hub": ("HubDataset", ("path",)),
+    "files": ("TextFiles", ("path",)),
+    "toy": ("ToyData", ("n_samples", "noise")),
+    "dataset": ("UserDataset", ("dataset",)),
+}
+_SOURCE_KEYS = ("source", "path", "dataset", "n_samples", "noise")
+
+
+def _data(old: dict[str, Any]) -> dict[str, Any]:
+    cls, keys = _DATA[old["source"]]
+    common = {k: v for k, v in old.items() if k not in _SOURCE_KEYS}
+    return {"_target_": f"sweeps.data.{cls}", **common, **{k: old[k] for k in keys if k in old}}
+
+
 def _embeddings(old: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]:
     cls, keys = _EMBEDDINGS[old["name"]]
     for key in _FEATURE_KEYS:
@@ -96,6 +116,9 @@ def upgrade_config(config: dict[str, Any]) -> dict[str, Any]:
     optimizer = cfg.get("optimizer")
     if isinstance(optimizer, dict) and "_target_" not in optimizer and optimizer.get("name") in _OPTIMIZERS:
         cfg["optimizer"] = _optimizer(optimizer, trainer)
+    data = cfg.get("data")
+    if isinstance(data, dict) and "_target_" not in data and data.get("source") in _DATA:
+        cfg["data"] = _data(data)
     embeddings = cfg.get("embeddings")
     if isinstance(embeddings, dict) and "_target_" not in embeddings and embeddings.get("name") in _EMBEDDINGS:
         cfg["embeddings"] = _embeddings(embeddings, cfg.setdefault("features", {}))

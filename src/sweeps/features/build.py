@@ -29,7 +29,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config.models import model_inputs, pooling_of
 from sweeps.data import load_rows, make_splits
-from sweeps.data.sources import source_fingerprint
+from sweeps.data.sources import ToyData, UserDataset, data_is, source_fingerprint
 from sweeps.data.splits import Split, Splits, stratified_subset
 from sweeps.data.text import TOKENIZER_VERSION
 from sweeps.embeddings import Embeddings, WordVectors, build_vectors, embeddings_name
@@ -361,9 +361,9 @@ def prepare_features(cfg: DictConfig) -> Features:
 
     The cache key needs only the source's fingerprint (a ``stat``), so a hit never reads the rows.
     """
-    if cfg.data.source == "toy":
+    if data_is(cfg, ToyData):
         return toy_features(cfg)
-    if cfg.data.source == "dataset":
+    if data_is(cfg, UserDataset):
         from sweeps.features.dataset import dataset_features  # it imports this module's types
 
         return dataset_features(cfg)

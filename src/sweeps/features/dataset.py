@@ -1,4 +1,4 @@
-"""Inputs from a dataset of the user's (``data.source=dataset``): any map-style
+"""Inputs from a dataset of the user's (``data=dataset``: ``sweeps.data.UserDataset``): any map-style
 ``torch.utils.data.Dataset`` of ``(x, y)`` pairs, or a pair of arrays ``(X, y)``.
 
 The dataset is built from ``data.dataset`` (a ``_target_`` node), read once into arrays (fine for

@@ -9,6 +9,7 @@ from omegaconf import DictConfig
 
 from sweeps.config.embeddings import vectors_name
 from sweeps.config.models import NUMPY_MLP, TEXT_MLP, TFIDF_LOGREG
+from sweeps.data.sources import reads_text
 from sweeps.tracking.mlflow_run import MlflowRun
 
 
@@ -68,7 +69,7 @@ def open_run(cfg: DictConfig, run_id: str | None = None, parent_run_id: str | No
     """The run's MLflow record (a new one, or ``run_id`` reopened), tagged with what it trains,
     the user's ``cfg.tags`` and ``tags`` (inside a sweep: the trial's,
     :func:`sweeps.study.context.trial_tags`); a child of ``parent_run_id`` when given."""
-    embeddings = "none" if cfg.data.source in ("dataset", "toy") else vectors_name(cfg.embeddings)  # inputs as they come
+    embeddings = vectors_name(cfg.embeddings) if reads_text(cfg) else "none"  # inputs as they come
     tags = {"sweeps.data": cfg.data.name, "sweeps.embeddings": embeddings, "sweeps.model": model_kind(cfg),
             **{str(k): v for k, v in (cfg.tags or {}).items()}, **(tags or {})}
     return MlflowRun(cfg.tracking.uri, cfg.tracking.experiment, run_name=run_name(cfg),
