@@ -1,5 +1,5 @@
 """Diagnosis on real MLflow runs: sweeps' own (tags at the end of training), a run made by another
-tool, and a repair study that must prove its fix."""
+tool, and a run recorded by another version (the repair study: tests/repair/test_runner.py)."""
 
 from __future__ import annotations
 
@@ -56,26 +56,6 @@ def test_bad_arguments_name_the_key(tmp_path, capsys):
     assert diagnose_main(["run_idd=abc"]) == 2
     assert "run_idd" in capsys.readouterr().err
     assert diagnose_main(["run_id=nope", f"tracking_uri=sqlite:///{tmp_path}/x.db"]) == 2
-
-
-def test_repair_study_accepts_a_fix_only_when_it_beats_seed_noise(tmp_path, tiny_csv, capsys):
-    runs = tmp_path / "runs"
-    broken = train(compose_config(small_overrides(runs, tiny_csv) + QUIET + [
-        "optimizer=sgd", "optimizer.lr=0.00001", "trainer.max_epochs=10", "trainer.early_stopping.patience=0"]))
-    code = diagnose_main([f"run_id={broken.run_id}", f"tracking_uri={broken.tracking_uri}", "repair=true",
-                          "seeds=3", f"storage=sqlite:///{runs}/optuna.db"])
-    out = capsys.readouterr().out
-    assert "Labels: **lr_too_low**" in out and "accepted fix: " in out and code == 0
-    import optuna
-
-    storage = f"sqlite:///{runs}/optuna.db"
-    [name] = [n for n in optuna.get_all_study_names(storage) if n.startswith(f"repair-{broken.run_id[:8]}-")]
-    study = optuna.load_study(study_name=name, storage=storage)
-    assert any(t.user_attrs.get("accepted") for t in study.trials)
-    client = MlflowClient(broken.tracking_uri)
-    [parent] = [r for r in client.search_runs([broken.experiment_id]) if r.data.tags.get("sweeps.repair_of")]
-    assert parent.data.tags["repair.accepted_fix"] in out
-    assert {"repair.md", "repair_curves.png", "repair.json"} <= {a.path for a in client.list_artifacts(parent.info.run_id)}
 
 
 def test_a_run_recorded_by_another_version_of_sweeps(tmp_path, tiny_csv):
