@@ -97,3 +97,17 @@ def test_out_of_range_values_name_the_key(override, key):
     # The one-line message starts with the key the user has to fix.
     assert info.value.key == key
     assert f"'{key}'" in str(info.value)
+
+
+@pytest.mark.parametrize("key, value", [("batch_size", 0), ("val_fraction", 1.5), ("batch_size", "many")])
+def test_a_users_own_data_source_gets_the_shared_knobs_checked(key, value):
+    # A DataSource subclass of the user's has no schema of its own: its kwargs are its author's, but the
+    # split/batching knobs every source shares are still checked before any data is read.
+    cfg = compose_config(["data=imdb"])
+    cfg.data = OmegaConf.create({**OmegaConf.to_container(cfg.data), "root": "/my/own/knob",  # the class's own knob
+                                 "_target_": "sweeps.data.sources.DataSource"})  # importable, not a built-in
+    validate_config(cfg)
+    cfg.data[key] = value
+    with pytest.raises(ConfigError) as info:
+        validate_config(cfg)
+    assert info.value.key == f"data.{key}"

@@ -9,6 +9,7 @@ since its keyword arguments are its author's to define.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar
 
 from hydra.utils import get_object
@@ -68,14 +69,33 @@ def check_node(node: DictConfig, key: str) -> None:
         ConfigError: the node has no ``_target_``, a key the schema does not know, a value of the
             wrong type, or a value out of range.
     """
-    target = node.get("_target_") if isinstance(node, DictConfig) else None
-    schema = _REGISTRY.get(str(target))
+    schema = schema_of(node)
     if schema is None:
         check_target(node, key)
         return
+    schema.check(_typed(schema, node, key), key)
+
+
+def schema_of(node: Any) -> type[Checked] | None:
+    """The registered schema of ``node``'s ``_target_``; None for a user's own target (or no node)."""
+    target = node.get("_target_") if isinstance(node, DictConfig) else None
+    return _REGISTRY.get(str(target))
+
+
+def check_shared(node: DictConfig, key: str, schema: type[Checked]) -> None:
+    """Run ``schema.check`` on the fields of ``schema`` that ``node`` sets (the others at their defaults):
+    the knobs every variant of a group shares, for a user's ``_target_`` that has no schema of its own.
+
+    Raises:
+        ConfigError: a shared knob of the wrong type or out of range, named ``key.<field>``.
+    """
+    names = {f.name for f in dataclasses.fields(schema)} - {"_target_"}
+    schema.check(_typed(schema, {k: node[k] for k in names if k in node}, key), key)
+
+
+def _typed(schema: type[Checked], values: Any, key: str) -> DictConfig:
     try:
-        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+        return OmegaConf.merge(OmegaConf.structured(schema), values)
     except OmegaConfBaseException as exc:
         bad = getattr(exc, "full_key", None) or "?"
         raise ConfigError(f"{key}.{bad}", f"does not fit {schema.__name__} ({type(exc).__name__})") from None
-    schema.check(typed, key)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
 
-from sweeps.config import data as _data  # noqa: F401 - registers the variants' checks
 from sweeps.config import embeddings, optimizers, schedulers  # noqa: F401 - registers the variants' checks
-from sweeps.config.checks import check_node, one_of, require
+from sweeps.config.checks import check_node, check_shared, one_of, require, schema_of
+from sweeps.config.data import DataConf  # importing it registers the data variants' checks
 from sweeps.config.models import NUMPY_MLP, is_estimator, model_inputs
 from sweeps.config.paths import resolve_paths
 
@@ -23,6 +23,8 @@ def validate_config(cfg: DictConfig) -> None:
     require(not missing, missing[0] if missing else "", "is required but has no value (set it with key=value)")
     data, opt, trainer = cfg.data, cfg.optimizer, cfg.trainer
     check_node(data, "data")
+    if schema_of(data) is None:  # a user's own DataSource: the split/batching knobs it shares are checked too
+        check_shared(data, "data", DataConf)
 
     check_node(cfg.embeddings, "embeddings")
     require(cfg.features.min_count >= 1, "features.min_count", f"must be >= 1, got {cfg.features.min_count}")

@@ -279,9 +279,9 @@ class DataSource:
     cache_name: ClassVar[str] = ""
 
     def __init__(self, *, name: str = "", text_column: str = "text", label_column: str = "label",
-                 encoding: str = "utf-8", classes: list[str] | None = None, batch_size: int = 64,
-                 subset: int | None = None, val_fraction: float = 0.1, test_fraction: float = 0.1,
-                 split_seed: int = 42, max_tokens: int = 400, drop_last: bool = False) -> None:
+                 encoding: str = "utf-8", classes: list[str] | None = None, **shared: Any) -> None:
+        """``shared``: the split and batching knobs of the data node (``DataConf``), accepted and left
+        to the steps that read them."""
         self.name, self.text_column, self.label_column = name, text_column, label_column
         self.encoding, self.classes = encoding, list(classes) if classes else None
 
