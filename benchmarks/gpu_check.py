@@ -24,7 +24,7 @@ from sweeps.config.compose import compose_config  # noqa: E402
 from sweeps.models import build_model  # noqa: E402
 from sweeps.training import EarlyStopping, LoopOptions, TensorSplit, Trainer, build_scheduler  # noqa: E402
 from sweeps.training.checkpoint import load_checkpoint  # noqa: E402
-from sweeps.training.optim import build_model_optimizer  # noqa: E402
+from sweeps.training.optim import build_model_optimizer, effective_lr  # noqa: E402
 
 DIM, TRAIN, VAL = 300, 8000, 2000
 
@@ -41,10 +41,10 @@ def _case(device: str, precision: str, accumulate: int = 1, clip: float | None =
     cfg = compose_config(["model.hidden_dims=[256,128]", "optimizer.lr=0.002"])
     torch.manual_seed(0)
     model = build_model(cfg, DIM, 2)
-    optimizer = build_model_optimizer(cfg.optimizer, model, 64 * accumulate)
+    optimizer = build_model_optimizer(cfg.optimizer, model, effective_lr(cfg.optimizer, cfg.trainer, 64 * accumulate))
     options = LoopOptions(batch_size=64, max_epochs=4, device=device, precision=precision,
                           accumulate_grad_batches=accumulate, grad_clip=clip, instrument_every=10)
-    schedule = build_scheduler(cfg.schedule, optimizer, TRAIN // (64 * accumulate), options.max_epochs)
+    schedule = build_scheduler(cfg.scheduler, optimizer, TRAIN // (64 * accumulate), options.max_epochs)
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(model, optimizer, schedule, num_classes=2, options=options,
                           early_stopping=EarlyStopping("val/loss", "min", 0, 0.0), checkpoint_dir=Path(tmp))

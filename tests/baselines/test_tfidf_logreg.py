@@ -8,7 +8,8 @@ import pytest
 from omegaconf import OmegaConf
 from sklearn.metrics import log_loss
 
-from sweeps.baselines.tfidf_logreg import _analyzer, fit_tfidf_logreg
+from sweeps.baselines.run import build_estimator
+from sweeps.baselines.tfidf_logreg import _analyzer
 from sweeps.data import load_rows, make_splits
 from sweeps.data.splits import Split, Splits
 from tests.conftest import synthetic_rows, write_csv
@@ -40,7 +41,7 @@ def test_the_analyzer_adds_space_joined_bigrams_only_when_asked():
 def test_vocabulary_comes_from_the_training_split_only(splits):
     binary = splits[2]
     extra = Split([["zebra", "quokka"]], np.array([0]), ["zebra quokka"])
-    model = fit_tfidf_logreg(_model_cfg(), Splits(binary.train, extra, binary.test, binary.class_names))
+    model = build_estimator(_model_cfg()).fit(Splits(binary.train, extra, binary.test, binary.class_names))
     train_terms = {t for doc in binary.train.tokens for t in _analyzer(2)(doc)}
     assert set(model.vectorizer.vocabulary_) == train_terms and "zebra" not in model.vectorizer.vocabulary_
     # Words and bigrams, one weight each, plus the bias.
@@ -50,7 +51,7 @@ def test_vocabulary_comes_from_the_training_split_only(splits):
 
 def test_binary_evaluation_matches_sklearn_and_learns_the_task(splits):
     binary = splits[2]
-    model = fit_tfidf_logreg(_model_cfg(), binary)
+    model = build_estimator(_model_cfg()).fit(binary)
     scored = model.evaluate(binary.test, 2)
     full = model.probabilities(binary.test)
     # Binary: P(class 1) per document, like the networks' sigmoid output.
@@ -63,7 +64,7 @@ def test_binary_evaluation_matches_sklearn_and_learns_the_task(splits):
 
 def test_multiclass_keeps_one_probability_per_class(splits):
     topics = splits[4]
-    model = fit_tfidf_logreg(_model_cfg(ngrams=1), topics)
+    model = build_estimator(_model_cfg(ngrams=1)).fit(topics)
     scored = model.evaluate(topics.test, 4)
     assert scored["probs"].shape == (len(topics.test), 4) and np.allclose(scored["probs"].sum(axis=1), 1)
     assert model.parameters == 4 * len(model.vectorizer.vocabulary_) + 4
@@ -72,7 +73,7 @@ def test_multiclass_keeps_one_probability_per_class(splits):
 
 def test_min_df_and_c_reach_sklearn(splits):
     binary = splits[2]
-    sparse = fit_tfidf_logreg(_model_cfg(min_df=5, C=0.01), binary)
-    dense = fit_tfidf_logreg(_model_cfg(min_df=1, C=100.0), binary)
+    sparse = build_estimator(_model_cfg(min_df=5, C=0.01)).fit(binary)
+    dense = build_estimator(_model_cfg(min_df=1, C=100.0)).fit(binary)
     assert len(sparse.vectorizer.vocabulary_) < len(dense.vectorizer.vocabulary_)
     assert sparse.classifier.C == 0.01 and np.abs(sparse.classifier.coef_).max() < np.abs(dense.classifier.coef_).max()

@@ -1,5 +1,6 @@
 """Non-neural baselines that run and are tracked exactly like the networks they are compared with."""
 
-from sweeps.baselines.tfidf_logreg import TfidfLogreg, fit_tfidf_logreg
+from sweeps.baselines.run import build_estimator
+from sweeps.baselines.tfidf_logreg import TfidfLogreg
 
-__all__ = ["TfidfLogreg", "fit_tfidf_logreg"]
+__all__ = ["TfidfLogreg", "build_estimator"]

@@ -69,6 +69,12 @@ def _evaluation(scored: dict) -> Evaluation:
     return Evaluation(scored["loss"], scored["metrics"], scored["probs"], scored["preds"])
 
 
+def build_estimator(cfg: DictConfig) -> Any:
+    """``cfg.model`` built with the run's seed (``cfg.seed``), not fitted: an object with ``fit(splits)``,
+    ``evaluate(split, num_classes)`` and ``parameters`` (:class:`~sweeps.baselines.TfidfLogreg`)."""
+    return instantiate_with(cfg.model, offered={"seed": int(cfg.seed)})
+
+
 class EstimatorFit:
     """The fit step of an estimator: built from ``cfg.model`` with the run's seed, fitted once on
     the training split, scored on train/val (epoch 1, shown to ``callbacks``) and test.
@@ -81,7 +87,7 @@ class EstimatorFit:
 
     def __init__(self, cfg: DictConfig, splits: Splits, callbacks: list) -> None:
         self.splits, self.callbacks = splits, callbacks
-        self.model = instantiate_with(cfg.model, offered={"seed": int(cfg.seed)})
+        self.model = build_estimator(cfg)
 
     def ran_params(self) -> dict[str, Any]:
         """Values that differ from the configured ones as the fit ran: none for an estimator."""

@@ -9,14 +9,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from omegaconf import DictConfig
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
 from sweeps.data.splits import Split, Splits
 from sweeps.evaluation import classification_metrics
-from sweeps.utils.instantiate import instantiate_with
 
 
 def _analyzer(ngrams: int):
@@ -79,8 +77,3 @@ class TfidfLogreg:
         vocab = self.vectorizer.vocabulary_
         return np.asarray([1 - sum(t in vocab for t in doc) / len(doc) if doc else 0.0 for doc in split.tokens],
                           np.float32)
-
-
-def fit_tfidf_logreg(cfg: DictConfig, splits: Splits) -> TfidfLogreg:
-    """The baseline ``cfg.model`` describes, built with the run's seed and fitted on ``splits.train``."""
-    return instantiate_with(cfg.model, offered={"seed": int(cfg.seed)}).fit(splits)

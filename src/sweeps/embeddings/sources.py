@@ -42,8 +42,9 @@ class Word2Vec(Embeddings):
     name = "word2vec"
     fits_text = True
 
-    def __init__(self, dim: int = 300, sg: int = 0, window: int = 5, min_count: int = 5, epochs: int = 5,
-                 min_token_passes: int = 10_000_000, max_epochs: int = 100, workers: int = 1) -> None:
+    # Defaults are conf/embeddings/word2vec.yaml's (skip-gram; why, measured, there).
+    def __init__(self, dim: int = 300, sg: int = 1, window: int = 5, min_count: int = 2, epochs: int = 2,
+                 min_token_passes: int = 9_000_000, max_epochs: int = 100, workers: int = 1) -> None:
         self.dim, self.sg, self.window, self.min_count = dim, sg, window, min_count
         self.epochs, self.min_token_passes, self.max_epochs, self.workers = epochs, min_token_passes, max_epochs, workers
 

@@ -112,6 +112,6 @@ class InputQuality:
                             f"{MIN_FEATURE_STD}): fix the vectors (above) or try model.pooling=max")
         if self.empty_docs is not None and self.empty_docs > MAX_EMPTY_DOCS:
             problems.append(f"{100 * self.empty_docs:.0f}% of training documents have no in-vocabulary word "
-                            f"(> {100 * MAX_EMPTY_DOCS:.0f}%): lower embeddings.min_count or use vectors that "
-                            f"cover this text")
+                            f"(> {100 * MAX_EMPTY_DOCS:.0f}%): use vectors that cover this text (a lower "
+                            f"embeddings.min_count for vectors trained here, features.min_count for a trainable bag)")
         return ("uninformative inputs: " + "; ".join(problems)) if problems else ""

@@ -11,8 +11,8 @@ from sweeps.errors import CheckpointError
 from sweeps.training.checkpoint import load_checkpoint
 from sweeps.utils.flatten import flatten_config
 
-# Keys a resumed run may change: where it logs, how long it goes on, what it resumes from.
-# Keys that do not change what is trained: where it runs and is recorded, and how it is diagnosed.
+# Keys a resumed run may change: what it resumes from, how long it goes on, where it runs and is recorded,
+# and how it is diagnosed (none of them changes what is trained).
 _MAY_DIFFER = ("trainer.resume_from", "trainer.max_epochs", "trainer.progress", "trainer.device", "tracking.",
                "paths.", "tags.", "diagnosis.")
 
