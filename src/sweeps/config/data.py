@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from omegaconf import MISSING, DictConfig
 
@@ -97,38 +97,35 @@ class EmbeddedBBCNewsConf(DataConf):
     _target_: str = f"{_PACKAGE}.EmbeddedBBCNews"
 
 
-def _require_path(node: DictConfig, key: str, what: str) -> None:
-    require(bool(node.path), f"{key}.path", f"is required: {what}")
+@dataclass
+class _PathSourceConf(DataConf):
+    """A source read from ``path``; ``path_means`` says what the path is, in its error message."""
+
+    path_means: ClassVar[str] = ""
+    path: str = MISSING
+
+    @classmethod
+    def check(cls, node: DictConfig, key: str) -> None:
+        super().check(node, key)
+        require(bool(node.path), f"{key}.path", f"is required: {cls.path_means}")
 
 
 @dataclass
-class HubDatasetConf(DataConf):
-    """A Hugging Face hub dataset (needs network or a local HF cache)."""
+class HubDatasetConf(_PathSourceConf):
+    """A Hugging Face hub dataset (needs network or a local HF cache); ``path`` is its id."""
 
     targets = _targets("HubDataset")
+    path_means = "the hub dataset id (e.g. stanfordnlp/imdb)"
     _target_: str = f"{_PACKAGE}.HubDataset"
-    # Hub dataset id, e.g. stanfordnlp/imdb.
-    path: str = MISSING
-
-    @classmethod
-    def check(cls, node: DictConfig, key: str) -> None:
-        super().check(node, key)
-        _require_path(node, key, "the hub dataset id (e.g. stanfordnlp/imdb)")
 
 
 @dataclass
-class TextFilesConf(DataConf):
-    """The user's csv/tsv, json/jsonl or parquet files."""
+class TextFilesConf(_PathSourceConf):
+    """The user's csv/tsv, json/jsonl or parquet files; ``path`` is a file path or glob."""
 
     targets = _targets("TextFiles")
+    path_means = "the file path or glob of the rows"
     _target_: str = f"{_PACKAGE}.TextFiles"
-    # File path or glob of the rows.
-    path: str = MISSING
-
-    @classmethod
-    def check(cls, node: DictConfig, key: str) -> None:
-        super().check(node, key)
-        _require_path(node, key, "the file path or glob of the rows")
 
 
 @dataclass
