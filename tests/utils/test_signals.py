@@ -62,3 +62,52 @@ def test_the_entry_points_line_and_exit_status(capsys):
     assert exited.value.code == 143
     captured = capsys.readouterr()
     assert captured.err == "interrupted by SIGTERM: run abc marked KILLED\n" and captured.out == ""
+
+
+def test_a_deferred_section_in_another_thread_does_not_hold_the_main_threads_signal():
+    # Handlers run in the main thread; a write in a background thread (a heartbeat) must neither
+    # delay the main thread's Interrupted nor have it raised in the background thread.
+    from sweeps.utils.signals import deferred_signals
+
+    inside, release, raised_in_thread = threading.Event(), threading.Event(), []
+
+    def background():
+        try:
+            with deferred_signals():
+                inside.set()
+                release.wait(5)
+        except Interrupted:
+            raised_in_thread.append(True)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    inside.wait(5)
+    try:
+        with pytest.raises(Interrupted), signals_as_exceptions():
+            _send(signal.SIGTERM)
+    finally:
+        release.set()
+        worker.join()
+    assert raised_in_thread == []
+
+
+def test_a_stop_signal_during_an_mlflow_write_lets_the_write_commit(tmp_path):
+    # Ctrl-C landing inside SQLAlchemy's flush broke the store's session, so the run could not be
+    # marked KILLED. The signal is sent from inside the real log_batch call.
+    from mlflow import MlflowClient
+
+    from sweeps.tracking.mlflow_run import MlflowRun
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with pytest.raises(Interrupted), signals_as_exceptions():
+        with MlflowRun(uri, "signals") as run:
+            real = run.client.log_batch
+
+            def log_batch_then_signal(*args, **kwargs):
+                _send(signal.SIGINT)  # arrives while the write is in progress
+                return real(*args, **kwargs)
+
+            run.client.log_batch = log_batch_then_signal
+            run.log_metrics({"val/acc": 0.5}, step=1)
+    stored = MlflowClient(uri).get_run(run.run_id)
+    assert stored.data.metrics["val/acc"] == 0.5 and stored.info.status == "KILLED"

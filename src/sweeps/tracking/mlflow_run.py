@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from sweeps.errors import SweepsError
 from sweeps.tracking.orphans import mark_orphans_killed, owner_tags
 from sweeps.utils.locks import sqlite_creation_lock
-from sweeps.utils.signals import Interrupted
+from sweeps.utils.signals import Interrupted, deferred_signals
 from sweeps.utils.stores import SQLITE, mlflow_ui_argv, shell_command
 
 # MLflow's per-request limits for log_batch.
@@ -137,7 +137,7 @@ class MlflowRun:
 
         items = [Param(k, str(v)[:_MAX_PARAM_CHARS]) for k, v in params.items()]
         for start in range(0, len(items), _MAX_PARAMS_PER_BATCH):
-            self.client.log_batch(self.run_id, params=items[start:start + _MAX_PARAMS_PER_BATCH])
+            self._log_batch(params=items[start:start + _MAX_PARAMS_PER_BATCH])
 
     def log_metrics(self, metrics: Mapping[str, float], step: int,
                     extra: list[tuple[int, Mapping[str, float]]] = ()) -> None:
@@ -149,14 +149,21 @@ class MlflowRun:
         items = [Metric(k, float(v), now, step) for k, v in metrics.items() if v is not None]
         items += [Metric(k, float(v), now, s) for s, values in extra for k, v in values.items()]
         for start in range(0, len(items), _MAX_METRICS_PER_BATCH):
-            self.client.log_batch(self.run_id, metrics=items[start:start + _MAX_METRICS_PER_BATCH])
+            self._log_batch(metrics=items[start:start + _MAX_METRICS_PER_BATCH])
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         from mlflow.entities import RunTag
 
         items = [RunTag(k, str(v)) for k, v in tags.items()]
         for start in range(0, len(items), _MAX_PARAMS_PER_BATCH):
-            self.client.log_batch(self.run_id, tags=items[start:start + _MAX_PARAMS_PER_BATCH])
+            self._log_batch(tags=items[start:start + _MAX_PARAMS_PER_BATCH])
+
+    def _log_batch(self, **items: Any) -> None:
+        """One ``log_batch`` request, which a stop signal (Ctrl-C, Slurm's SIGTERM) does not cut in half:
+        raised inside SQLAlchemy's flush it would break the store's session, and the run could then not be
+        marked KILLED; it is raised as :class:`Interrupted` once the write has committed."""
+        with deferred_signals():
+            self.client.log_batch(self.run_id, **items)
 
     def log_image(self, image, key: str, step: int) -> None:
         self.client.log_image(self.run_id, image, key=key, step=step)

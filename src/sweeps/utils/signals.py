@@ -74,6 +74,9 @@ def deferred_signals() -> Iterator[None]:
     it would surface from inside the writer's own clean-up as some other error, and the entry
     point could not tell an interrupt from a crash."""
     global _deferring, _pending
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers run in the main thread: a section elsewhere (a heartbeat's write) defers nothing
+        return
     outer = _deferring
     _deferring = True
     try:
