@@ -41,6 +41,12 @@ class Checked:
         """Raise :class:`ConfigError` naming ``key.<field>`` for the first out-of-range value."""
 
 
+def exported_and_defined(package: str, module: str, name: str) -> tuple[str, str]:
+    """The two ``_target_`` paths of a class ``package`` re-exports from ``package.module``: both
+    name the same class, so a schema lists both in its ``targets``."""
+    return f"{package}.{name}", f"{package}.{module}.{name}"
+
+
 _REGISTRY: dict[str, type[Checked]] = {}
 
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Optional
 
 from omegaconf import MISSING, DictConfig
 
-from sweeps.config.checks import Checked, check_node, register, require
+from sweeps.config.checks import Checked, check_node, exported_and_defined, register, require
 
 _PACKAGE = "sweeps.data"
 
@@ -27,7 +27,7 @@ def _known_encoding(name: str) -> bool:
 
 
 def _targets(cls_name: str) -> tuple[str, str]:
-    return f"{_PACKAGE}.{cls_name}", f"{_PACKAGE}.sources.{cls_name}"
+    return exported_and_defined(_PACKAGE, "sources", cls_name)
 
 
 @dataclass

