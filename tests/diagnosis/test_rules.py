@@ -67,3 +67,47 @@ def test_a_steadily_climbing_curve_is_not_noisy():
 def test_fix_resolution_leaves_unknown_values_and_group_swaps_alone():
     assert resolve_fix("optimizer.lr=*10 optimizer=adam", {"optimizer.lr": "0.001"}) == "optimizer.lr=0.01 optimizer=adam"
     assert resolve_fix("optimizer.lr=*10", None) == "optimizer.lr=*10"
+
+
+# Held-out benchmark runs (issue 20's pathology grid, seed 7): SGD at lr 4e-5 on IMDB, training loss
+# from an init above ln 2 coming down every epoch; it was read as lr_too_high ("never beat guessing").
+SLOW_TRAIN = [0.904, 0.881, 0.853, 0.84, 0.815, 0.808, 0.791, 0.784, 0.775, 0.766, 0.758, 0.749, 0.742, 0.739, 0.734]
+SLOW_VAL = [0.838, 0.814, 0.793, 0.777, 0.762, 0.750, 0.740, 0.731, 0.723, 0.716, 0.710, 0.704, 0.699, 0.694, 0.689]
+
+
+def test_a_slow_steady_descent_from_a_high_init_is_lr_too_low_not_lr_too_high():
+    tiny_steps = [_epoch(t, v, 0.51 + 0.005 * i, 0.52 + 0.005 * i, ratio=(3e-6, 3e-5))
+                  for i, (t, v) in enumerate(zip(SLOW_TRAIN, SLOW_VAL))]
+    diagnosis = diagnose(tiny_steps, CFG, 2)
+    assert diagnosis.labels == ["lr_too_low"]
+    assert "lr_too_high" not in {f.label for f in diagnosis.findings + diagnosis.observations}
+    # The same curves with steps of ordinary size (no update ratio past its threshold): the curves
+    # alone say it, a loss still near guessing's after coming down every epoch.
+    ordinary = [{**e, "diag/update_ratio/layer1": 2e-4, "diag/update_ratio/head": 2e-4} for e in tiny_steps]
+    [finding] = diagnose(ordinary, CFG, 2).roots
+    assert finding.label == "lr_too_low" and finding.signal.startswith("final train/loss")
+    # Huge steps whose loss comes down from 15x guessing's still overshot (lr 10 on IMDB).
+    huge = [{**e, "train/loss": 20 * e["train/loss"], "diag/update_ratio/head": 0.6} for e in tiny_steps]
+    assert diagnose(huge, CFG, 2).labels[0] == "lr_too_high"
+
+
+def test_a_network_killed_by_its_first_steps_is_not_lr_too_low():
+    # momentum lr 1.5: epoch 1 overshoots, then every unit is dead: no gradient, no update, a flat loss.
+    flat = [1.04, 0.713, 0.711, 0.708, 0.707, 0.71, 0.709, 0.708, 0.715, 0.707, 0.704, 0.71]
+    dead = [_epoch(t, 0.70 + 0.002 * (i % 2), 0.5, 0.5, ratio=(0.0, 0.0), dead=0.1 if i == 0 else 1.0)
+            for i, t in enumerate(flat)]
+    diagnosis = diagnose(dead, CFG, 2)
+    assert diagnosis.labels[0] == "lr_too_high"
+    assert diagnosis.explained.get("dying_relu") == "lr_too_high"
+    assert "lr_too_low" not in {f.label for f in diagnosis.findings + diagnosis.observations}
+
+
+def test_a_noisy_runs_lucky_validation_dip_is_not_overfitting():
+    # BBC News, SGD lr 2.5 (seed 7): validation loss zigzags around a lucky low at epoch 6 while the
+    # train/val accuracy gap stays within 3 points: noise, not memorisation.
+    train = [1.217, 0.871, 0.653, 0.532, 0.588, 0.476, 0.49, 0.413, 0.4, 0.396, 0.187, 0.252, 0.32, 0.393, 0.314]
+    val = [0.332, 0.304, 0.471, 0.454, 0.558, 0.243, 0.38, 0.373, 1.255, 0.549, 0.417, 0.443, 0.755, 0.439, 0.444]
+    train_acc = [0.859, 0.918, 0.935, 0.944, 0.94, 0.949, 0.952, 0.958, 0.955, 0.954, 0.974, 0.967, 0.965, 0.96, 0.961]
+    val_acc = [0.952, 0.952, 0.946, 0.946, 0.937, 0.964, 0.949, 0.955, 0.916, 0.949, 0.955, 0.958, 0.955, 0.967, 0.949]
+    history = [_epoch(*values, ratio=(0.03, 0.06)) for values in zip(train, val, train_acc, val_acc)]
+    assert diagnose(history, CFG, 5).labels == ["noisy_training"]

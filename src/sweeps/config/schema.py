@@ -143,6 +143,8 @@ class DiagnosisConf:
     overfit_gap: float = 0.1
     overfit_val_loss_rise: float = 0.15
     overfit_train_drop: float = 0.1
+    # ... and the train/val accuracy gap widened by more than this since that minimum.
+    overfit_gap_widening: float = 0.03
     # underfitting: final train accuracy below chance + underfit_margin * (1 - chance) ...
     underfit_margin: float = 0.6
     # ... with the loss converged (last epochs changed it by less than this fraction).
@@ -153,8 +155,12 @@ class DiagnosisConf:
     # that overshot above the loss of guessing (ln K) and a tail never below this x ln K.
     high_update_ratio: float = 0.1
     lr_high_loss_ratio: float = 1.0
-    # lr_too_low: median update/weight ratio below this, with the loss not rising.
+    # lr_too_low: median update/weight ratio below this, with the loss creeping down; or, from the
+    # curves, a loss still >= underfit_loss_ratio x ln K and still falling after a steady descent.
     low_update_ratio: float = 1e-4
+    # A loss that fell in at least this share of its epochs came down steadily (small steps), so
+    # the first-epoch overshoot test of lr_too_high does not apply.
+    steady_descent_share: float = 0.75
     # noisy_training: reversals of the validation loss in the second half of training (total
     # variation minus net change, per epoch, over its mean) above this.
     noisy_val_loss_zigzag: float = 0.03

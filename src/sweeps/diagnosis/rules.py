@@ -145,18 +145,31 @@ def _max_median_update_ratio(history: list[dict]) -> tuple[str, float]:
     return best
 
 
+def steady_descent(values: list[float], cfg: DictConfig) -> bool:
+    """A curve that went down from epoch to epoch (at least ``steady_descent_share`` of its steps
+    down) by more than ``plateau_change`` overall: what small steps give (CS231n's "low learning
+    rate" loss curve), unlike the bounces of overshooting steps or the flat line of a dead network."""
+    if len(values) < 3 or values[0] <= 0:
+        return False
+    down = sum(b < a for a, b in zip(values, values[1:])) / (len(values) - 1)
+    return down >= cfg.steady_descent_share and (values[0] - values[-1]) / values[0] > cfg.plateau_change
+
+
 def lr_too_high(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
     losses = finite(series(history, "train/loss"))
     chance_loss = math.log(max(facts.num_classes, 2))
-    # A loss that starts high and falls steadily (tiny steps from a poor init) did not overshoot.
-    if len(losses) >= 3 and losses[0] > chance_loss * 1.2 and not still_falling(history, cfg, "train/loss"):
+    layer, ratio = _max_median_update_ratio(history)
+    # A loss that starts high and comes down epoch after epoch with small steps (a poor init) did
+    # not overshoot, however slowly it comes down: that is a learning rate too low, if anything.
+    # Huge steps (update ratio above high_update_ratio) overshoot even while the loss comes down.
+    small_steps = steady_descent(losses, cfg) and not ratio > cfg.high_update_ratio
+    if len(losses) >= 3 and losses[0] > chance_loss * 1.2 and not small_steps:
         tail = mean(losses[-3:])
         if tail >= cfg.lr_high_loss_ratio * chance_loss:
             return Finding("lr_too_high", "train/loss vs chance", 1, tail / chance_loss, cfg.lr_high_loss_ratio,
                            confidence(tail / chance_loss, cfg.lr_high_loss_ratio, above=True),
                            "the first epoch overshot above the loss of guessing",
                            harm="training never beat guessing")
-    layer, ratio = _max_median_update_ratio(history)
     if math.isfinite(ratio) and ratio > cfg.high_update_ratio:
         return Finding("lr_too_high", f"median diag/update_ratio/{layer}", 1, ratio, cfg.high_update_ratio,
                        confidence(ratio, cfg.high_update_ratio, above=True),
@@ -166,19 +179,31 @@ def lr_too_high(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
 
 
 def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
+    """Tiny steps (update ratio) with a loss that creeps down, or, from the curves alone, a training
+    loss still near guessing's that came down epoch after epoch and was still falling at the end."""
     layer, ratio = _max_median_update_ratio(history)
     losses = finite(series(history, "train/loss"))
-    if not (math.isfinite(ratio) and ratio < cfg.low_update_ratio) or len(losses) < 3:
+    if len(losses) < 3:
         return None
-    # A rising loss with tiny steps is something else. The validation loss, when there is one,
-    # is measured on fixed weights: the training loss of tiny steps wobbles with its batches.
+    # The loss must be creeping down: a flat loss with no updates is a dead network (no gradient),
+    # a rising one something else. The validation loss, when there is one, is measured on fixed
+    # weights: the training loss of tiny steps wobbles with its batches.
     curve = finite(series(history, "val/loss")) or losses
-    if curve[-1] > curve[0] * 1.01:
+    if not (curve[-1] < curve[0] * (1 - cfg.plateau_change) and steady_descent(losses, cfg)):
         return None
-    return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
-                   confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
-                   "the weights barely move each step, so the loss can only creep down: more lr would help",
-                   harm=performance_harm(history, cfg, facts) or still_falling(history, cfg))
+    if math.isfinite(ratio) and ratio < cfg.low_update_ratio:
+        return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
+                       confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
+                       "the weights barely move each step, so the loss can only creep down: more lr would help",
+                       harm=performance_harm(history, cfg, facts) or still_falling(history, cfg))
+    guessing = losses[-1] / math.log(max(facts.num_classes, 2))
+    falling = still_falling(history, cfg, "train/loss") or still_falling(history, cfg)
+    if falling and guessing >= cfg.underfit_loss_ratio:
+        return Finding("lr_too_low", "final train/loss / ln K, still falling", len(losses), guessing,
+                       cfg.underfit_loss_ratio, confidence(guessing, cfg.underfit_loss_ratio, above=True),
+                       "the loss came down every epoch yet is still near guessing's when training ends: "
+                       "the steps are too small for the epoch budget", harm=falling)
+    return None
 
 
 def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
@@ -192,7 +217,7 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
         rise = min(val[-2:]) / val[best] - 1
         # And the model must be fitting the training data (a loss below guessing, a gap that
         # widened since the minimum): a diverging run's garbage losses also "rise".
-        fits = train[-1] < math.log(max(facts.num_classes, 2)) and _gap_widened(history, best)
+        fits = train[-1] < math.log(max(facts.num_classes, 2)) and _gap_widened(history, best, cfg.overfit_gap_widening)
         if rise > cfg.overfit_val_loss_rise and fits and train[-1] < (1 - cfg.overfit_train_drop) * train[best]:
             first = next(e for e in range(best + 1, len(val)) if val[e] / val[best] - 1 > cfg.overfit_val_loss_rise)
             return Finding("overfitting", "val/loss rise over its minimum", first + 1, rise,
@@ -212,12 +237,13 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
     return None
 
 
-def _gap_widened(history: list[dict], since: int) -> bool:
-    """train/acc - val/acc larger at the end than at epoch index ``since`` (True without accuracies)."""
+def _gap_widened(history: list[dict], since: int, by: float) -> bool:
+    """train/acc - val/acc at the end more than ``by`` larger than at epoch index ``since`` (True
+    without accuracies). A gap that grew by a point is a noisy validation curve, not memorisation."""
     train_acc, val_acc = series(history, "train/acc"), series(history, "val/acc")
     if len(train_acc) != len(history) or len(val_acc) != len(history):
         return True
-    return train_acc[-1] - val_acc[-1] > train_acc[since] - val_acc[since]
+    return train_acc[-1] - val_acc[-1] > train_acc[since] - val_acc[since] + by
 
 
 def underfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
