@@ -3,6 +3,7 @@ artifacts and the results table, all through real MLflow sqlite stores."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from mlflow import MlflowClient
 
@@ -134,3 +135,20 @@ def test_subset_keeps_vectors_fitted_on_the_whole_training_split(tmp_path, tiny_
     assert (whole.train.labels == only.train.labels).all()
     assert whole.train.oov_rate <= only.train.oov_rate
     assert not (whole.test.pooled == only.test.pooled).all()
+
+
+def test_extra_corpus_trains_the_vectors_and_the_data_set_itself_is_refused(tmp_path, tiny_csv):
+    from sweeps.features import prepare_features
+    from tests.conftest import write_csv
+
+    extra = write_csv(tmp_path / "unlabelled.csv", [("a quixotic zyzzyva of a film", "x"), ("zyzzyva", "y")] * 20)
+    base = small_overrides(tmp_path / "runs", tiny_csv)
+    node = "embeddings.extra_corpus={_target_:sweeps.data.TextFiles,path:'%s'}"
+    widened = prepare_features(compose_config(base + [node % extra]))
+    # Only the training split's rows are labelled data; the extra text only shapes the vectors.
+    assert len(widened.train) == len(prepare_features(compose_config(base)).train)
+    with np.load(widened.vectors_file) as vectors:  # the trained vectors, as cached
+        assert "zyzzyva" in vectors["words"].tolist()
+    with pytest.raises(ConfigError) as error:
+        prepare_features(compose_config(base + [node % tiny_csv]))
+    assert error.value.key == "embeddings.extra_corpus" and "validation and test" in str(error.value)

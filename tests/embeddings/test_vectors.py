@@ -116,3 +116,36 @@ def test_a_users_embeddings_class_is_built_and_cached_like_the_built_ins(tmp_pat
     assert key.startswith("emb-hashvectors-") and (tmp_path / f"{key}.npz").is_file()
     assert build_vectors(source, [["x"]], "data", 3, ArrayCache(tmp_path))[0].words == first.words
     assert vectors_name(node) == "hashvectors" and first.dim == 4
+
+
+def _corpus_node(path) -> dict:
+    return {"_target_": "sweeps.data.TextFiles", "path": str(path)}
+
+
+def test_word2vec_extra_corpus_adds_its_text_and_is_part_of_the_cache_key(tmp_path):
+    from tests.conftest import write_csv
+
+    extra = write_csv(tmp_path / "extra.csv", [("a zyzzyva film", "pos"), ("zyzzyva again", "neg")] * 5)
+    plain = instantiate({"_target_": "sweeps.embeddings.Word2Vec", **W2V})
+    widened = instantiate({"_target_": "sweeps.embeddings.Word2Vec", **W2V, "extra_corpus": _corpus_node(extra)})
+    base, base_key = build_vectors(plain, _tokens(), "data", 7, ArrayCache(tmp_path / "c"))
+    more, more_key = build_vectors(widened, _tokens(), "data", 7, ArrayCache(tmp_path / "c"))
+    # The extra text's words get vectors (labels are never read); the training split's stay.
+    assert "zyzzyva" in more.words and "zyzzyva" not in base.words
+    assert set(base.words) <= set(more.words) and more_key != base_key
+    # Another extra file (its fingerprint) is another cache entry.
+    write_csv(extra, [("a zyzzyva film", "pos"), ("zyzzyva once more", "neg")] * 5)
+    import os
+    os.utime(extra, (1, 1))
+    assert build_vectors(widened, _tokens(), "data", 7, ArrayCache(tmp_path / "c"))[1] != more_key
+
+
+def test_word2vec_extra_corpus_must_be_a_text_source():
+    from sweeps.config.checks import check_node
+
+    base = {"_target_": "sweeps.embeddings.Word2Vec"}
+    with pytest.raises(ConfigError, match=r"'embeddings.extra_corpus._target_': is required"):
+        check_node(OmegaConf.create({**base, "extra_corpus": {"path": "x.csv"}}), "embeddings")
+    with pytest.raises(ConfigError, match=r"'embeddings.extra_corpus._target_': sweeps.data.ToyData is not a text"):
+        check_node(OmegaConf.create({**base, "extra_corpus": {"_target_": "sweeps.data.ToyData"}}), "embeddings")
+    check_node(OmegaConf.create({**base, "extra_corpus": {"_target_": "sweeps.data.EmbeddedIMDB"}}), "embeddings")

@@ -50,3 +50,20 @@ def test_bag_split_batch_gathers_the_requested_rows():
         got = bag.ids[bag.offsets[position]:bag.offsets[position + 1]]
         assert got.tolist() == ids[offsets[doc]:offsets[doc + 1]].tolist()
     assert len(bag) == 2 and bag.offsets[-1] == len(bag.ids) == len(bag.weights)
+
+
+def test_trigrams_follow_bigrams_and_share_their_min_count():
+    from sweeps.features.bag import phrases
+
+    assert phrases(["a", "b", "c"], 3) == ["a b", "b c", "a b c"]
+    assert phrases(["a", "b", "c"], 1) == []
+    docs = [["not", "good", "film"], ["not", "good", "film", "at"], ["good", "film"]]
+    two = build_vocabulary(docs, min_count=1, ngrams=2, buckets=0, bigram_min_count=2)
+    three = build_vocabulary(docs, min_count=1, ngrams=3, buckets=0, bigram_min_count=2)
+    # ngrams=3 keeps every bigram row of ngrams=2 (same ids) and adds the trigram seen twice.
+    assert set(two.bigrams) == {"not good", "good film"}
+    assert set(three.bigrams) == {"not good", "good film", "not good film"}
+    assert three.encode(["not", "good", "film"])[-1] == three.bigrams["not good film"]
+    assert two.encode(["not", "good", "film"]) == three.encode(["not", "good", "film"])[:-1]
+    hashed = build_vocabulary(docs, min_count=1, ngrams=3, buckets=5, bigram_min_count=1)
+    assert len(hashed.encode(["not", "good", "film"])) == 3 + 3  # 3 words, 2 bigrams + 1 trigram hashed

@@ -9,11 +9,13 @@ is the ``features`` node's business (:class:`sweeps.config.schema.FeaturesConf`)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Optional
 
 from hydra.utils import get_object
 from omegaconf import MISSING, DictConfig
 
-from sweeps.config.checks import Checked, exported_and_defined, one_of, register, require
+from sweeps.config.checks import Checked, check_target, exported_and_defined, one_of, register, require
+from sweeps.data.sources import DataSource
 from sweeps.embeddings.sources import embeddings_name
 
 _PACKAGE = "sweeps.embeddings"
@@ -22,6 +24,18 @@ _PACKAGE = "sweeps.embeddings"
 def _dim_and_min_count(node: DictConfig, key: str) -> None:
     require(node.dim >= 1, f"{key}.dim", f"must be >= 1, got {node.dim}")
     require(node.min_count >= 1, f"{key}.min_count", f"must be >= 1, got {node.min_count}")
+
+
+def _check_corpus(node: Any, key: str) -> None:
+    """``extra_corpus`` names a text source: a node whose ``_target_`` is a ``sweeps.data.DataSource``
+    that reads documents."""
+    if node is None:
+        return
+    require(isinstance(node, DictConfig), key, "must be a data node, e.g. {_target_: sweeps.data.EmbeddedIMDB}")
+    check_target(node, key)
+    cls = get_object(str(node._target_))
+    require(isinstance(cls, type) and issubclass(cls, DataSource) and cls.reads_text, f"{key}._target_",
+            f"{node._target_} is not a text source (a sweeps.data.DataSource that reads documents)")
 
 
 @dataclass
@@ -42,10 +56,14 @@ class Word2VecConf(Checked):
     max_epochs: int = 100
     # More than one worker is faster but gensim is then not bit-reproducible.
     workers: int = 1
+    # Unlabelled text added to the training split's: a data node (`_target_: sweeps.data.EmbeddedIMDB`,
+    # or any text source); its labels are never read. null = the training split alone.
+    extra_corpus: Optional[Any] = None
 
     @classmethod
     def check(cls, node: DictConfig, key: str) -> None:
         _dim_and_min_count(node, key)
+        _check_corpus(node.extra_corpus, f"{key}.extra_corpus")
         one_of(node.sg, f"{key}.sg", ("0", "1"))
         require(node.window >= 1, f"{key}.window", f"must be >= 1, got {node.window}")
         require(node.epochs >= 1, f"{key}.epochs", f"must be >= 1, got {node.epochs}")

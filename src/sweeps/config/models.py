@@ -79,8 +79,9 @@ class MLPConf(Checked):
     init_std: float = 0.01
     # Hidden width of the attention scorer (pooling=attention).
     attention_hidden: int = 64
-    # Trainable bags: 1 = words; 2 = words + bigrams (hashed into `bigram_buckets` rows; 0 = one
-    # row per bigram seen at least `bigram_min_count` times in the training split).
+    # Trainable bags: 1 = words; 2 = words + bigrams; 3 = words + bigrams + trigrams (n-grams hashed
+    # into `bigram_buckets` rows; 0 = one row per n-gram seen at least `bigram_min_count` times in
+    # the training split).
     ngrams: int = 1
     bigram_buckets: int = 0
     bigram_min_count: int = 2
@@ -95,7 +96,7 @@ class MLPConf(Checked):
         require(0 <= node.dropout < 1, f"{key}.dropout", f"must be in [0, 1), got {node.dropout}")
         require(0 <= node.input_dropout < 1, f"{key}.input_dropout", f"must be in [0, 1), got {node.input_dropout}")
         require(node.init_std > 0, f"{key}.init_std", f"must be > 0, got {node.init_std}")
-        one_of(node.ngrams, f"{key}.ngrams", ("1", "2"))
+        one_of(node.ngrams, f"{key}.ngrams", ("1", "2", "3"))
         require(node.bigram_buckets >= 0, f"{key}.bigram_buckets", f"must be >= 0, got {node.bigram_buckets}")
         require(node.bigram_min_count >= 1, f"{key}.bigram_min_count", f"must be >= 1, got {node.bigram_min_count}")
         require(node.attention_hidden >= 1, f"{key}.attention_hidden", f"must be >= 1, got {node.attention_hidden}")

@@ -3,8 +3,9 @@
 A trainable table cannot be pooled ahead of time, but it need not be padded either: an
 ``EmbeddingBag`` over CSR rows touches only the ids a batch contains, and its sparse gradient
 updates only those rows. Word ids come first (the rows pretrained vectors can initialise), then
-bigram ids, either one per bigram seen often enough in training or hashed into a fixed number of
-buckets as fastText does.
+n-gram ids (bigrams, and trigrams with ``ngrams=3``), either one per n-gram seen often enough in
+training or hashed into a fixed number of buckets as fastText does (Joulin et al. 2017, "Bag of
+Tricks for Efficient Text Classification").
 """
 
 from __future__ import annotations
@@ -20,13 +21,20 @@ if TYPE_CHECKING:  # scipy/sklearn load only when a bag is built, not on every c
     import scipy.sparse as sps
 
 
+def phrases(tokens: list[str], ngrams: int) -> list[str]:
+    """The document's n-grams for n = 2..``ngrams``, space-joined: ["a b", "b c", "a b c"] for
+    ``ngrams=3`` and tokens a b c; none for ``ngrams=1``."""
+    return [" ".join(tokens[i:i + n]) for n in range(2, ngrams + 1) for i in range(len(tokens) - n + 1)]
+
+
 @dataclass
 class BagVocabulary:
-    """Which token or bigram gets which row."""
+    """Which token or n-gram gets which row."""
 
     words: dict[str, int]
-    bigrams: dict[str, int] | None = None  # exact bigram rows (after the words)
-    buckets: int = 0  # > 0: bigrams hashed into this many rows after the words
+    bigrams: dict[str, int] | None = None  # exact n-gram rows (after the words)
+    buckets: int = 0  # > 0: n-grams hashed into this many rows after the words
+    ngrams: int = 2  # longest n-gram with a row (2: bigrams, 3: bigrams and trigrams)
 
     @property
     def rows(self) -> int:
@@ -34,7 +42,9 @@ class BagVocabulary:
 
     def encode(self, tokens: list[str]) -> list[int]:
         ids = [self.words[t] for t in tokens if t in self.words]
-        pairs = (f"{a} {b}" for a, b in zip(tokens, tokens[1:]))
+        if self.bigrams is None and not self.buckets:
+            return ids
+        pairs = phrases(tokens, self.ngrams)
         if self.bigrams is not None:
             ids += [self.bigrams[p] for p in pairs if p in self.bigrams]
         elif self.buckets:
@@ -46,16 +56,17 @@ class BagVocabulary:
 
 def build_vocabulary(train_tokens: list[list[str]], min_count: int, ngrams: int, buckets: int,
                      bigram_min_count: int) -> BagVocabulary:
-    """Words (and bigrams when ``ngrams == 2``) of the training split only."""
+    """Words (and n-grams up to ``ngrams``, each kept when seen ``bigram_min_count`` times, or
+    hashed into ``buckets`` rows) of the training split only."""
     counts = Counter(t for doc in train_tokens for t in doc)
     words = {w: i for i, w in enumerate(sorted(w for w, c in counts.items() if c >= min_count))}
     if ngrams < 2:
         return BagVocabulary(words)
     if buckets:
-        return BagVocabulary(words, buckets=buckets)
-    pair_counts = Counter(f"{a} {b}" for doc in train_tokens for a, b in zip(doc, doc[1:]))
+        return BagVocabulary(words, buckets=buckets, ngrams=ngrams)
+    pair_counts = Counter(p for doc in train_tokens for p in phrases(doc, ngrams))
     kept = sorted(p for p, c in pair_counts.items() if c >= bigram_min_count)
-    return BagVocabulary(words, bigrams={p: len(words) + i for i, p in enumerate(kept)})
+    return BagVocabulary(words, bigrams={p: len(words) + i for i, p in enumerate(kept)}, ngrams=ngrams)
 
 
 def count_matrix(docs: list[list[str]], vocab: BagVocabulary) -> sps.csr_matrix:

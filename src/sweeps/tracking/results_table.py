@@ -17,7 +17,7 @@ def _model_label(run) -> str:
         return (f"tf-idf {'uni+bigram' if params.get('model.ngrams') == '2' else 'unigram'} logreg "
                 f"C={float(params.get('model.C', 1)):g}")
     hidden = params.get("model.hidden_dims", "[]")
-    extras = " +bigrams" if params.get("model.ngrams") == "2" else ""
+    extras = {"2": " +bigrams", "3": " +trigrams"}.get(params.get("model.ngrams", "1"), "")
     weighting = f" {params.get('model.token_weighting')}" if kind == "mlp-trainable" else ""
     trained = "trainable" if kind == "mlp-trainable" else "frozen"
     return f"mlp {hidden} ({trained}{weighting}{extras})"

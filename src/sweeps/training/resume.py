@@ -47,12 +47,17 @@ def locate_checkpoint(resume_from: str, runs_dir: Path, tracking_uri: str) -> Pa
         raise CheckpointError(f"trainer.resume_from={resume_from}: not a checkpoint file; {exc}") from exc
 
 
+# A key one side lacks reads as null: a knob added since the checkpoint was written defaults to
+# null where null keeps the old behaviour (embeddings.extra_corpus), so it changes nothing trained.
+_ABSENT = str(None)
+
+
 def check_compatible(payload: dict[str, Any], resolved: dict[str, Any], source: Path) -> None:
     """Refuse to resume under a config that would change what is being trained."""
     saved = flatten_config(payload.get("config", {}))
     current = flatten_config(resolved)
     differing = sorted(k for k in set(saved) | set(current)
-                       if saved.get(k) != current.get(k) and not k.startswith(_MAY_DIFFER))
+                       if saved.get(k, _ABSENT) != current.get(k, _ABSENT) and not k.startswith(_MAY_DIFFER))
     if differing:
         shown = ", ".join(f"{k} ({saved.get(k)} -> {current.get(k)})" for k in differing[:4])
         raise CheckpointError(f"checkpoint {source} was trained with a different config: {shown}")
@@ -64,7 +69,7 @@ def changed_on_resume(payload: dict[str, Any], resolved: dict[str, Any]) -> dict
     aside. MLflow params cannot change, so the run records these as ``resumed.<key>`` tags."""
     saved, current = flatten_config(payload.get("config", {})), flatten_config(resolved)
     return {k: current[k] for k in sorted(current)
-            if k != "trainer.resume_from" and saved.get(k) != current[k]}
+            if k != "trainer.resume_from" and saved.get(k, _ABSENT) != current[k]}
 
 
 def load_resume_state(resume_from: str, runs_dir: Path, tracking_uri: str,
