@@ -238,12 +238,14 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
 
 
 def _gap_widened(history: list[dict], since: int, by: float) -> bool:
-    """train/acc - val/acc at the end more than ``by`` larger than at epoch index ``since`` (True
-    without accuracies). A gap that grew by a point is a noisy validation curve, not memorisation."""
+    """train/acc - val/acc at the end more than ``by`` above its value at epoch index ``since``, or
+    above zero when it was negative then (True without accuracies). A gap that grew by a point is
+    a noisy validation curve, and training accuracy (read with dropout on) catching up with
+    validation's is not memorisation."""
     train_acc, val_acc = series(history, "train/acc"), series(history, "val/acc")
     if len(train_acc) != len(history) or len(val_acc) != len(history):
         return True
-    return train_acc[-1] - val_acc[-1] > train_acc[since] - val_acc[since] + by
+    return train_acc[-1] - val_acc[-1] > max(train_acc[since] - val_acc[since], 0.0) + by
 
 
 def underfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
