@@ -149,3 +149,11 @@ def test_word2vec_extra_corpus_must_be_a_text_source():
     with pytest.raises(ConfigError, match=r"'embeddings.extra_corpus._target_': sweeps.data.ToyData is not a text"):
         check_node(OmegaConf.create({**base, "extra_corpus": {"_target_": "sweeps.data.ToyData"}}), "embeddings")
     check_node(OmegaConf.create({**base, "extra_corpus": {"_target_": "sweeps.data.EmbeddedIMDB"}}), "embeddings")
+
+
+def test_word2vec_without_extra_corpus_keeps_the_cache_keys_it_had():
+    # The knob's default leaves the identity (part of every vectors and features cache key) as it
+    # was before the knob existed, so a user's cached vectors stay valid.
+    source = instantiate({"_target_": "sweeps.embeddings.Word2Vec", **W2V})
+    assert "extra_corpus" not in source.identity()
+    assert set(source.identity()) == {"class", *W2V}

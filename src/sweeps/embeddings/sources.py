@@ -68,8 +68,8 @@ class Word2Vec(Embeddings):
 
     def identity(self) -> dict[str, Any]:
         knobs = super().identity()
-        if self.extra_corpus is not None:  # the class and its rows' fingerprint, not the object
-            extra = self.extra_corpus
+        extra = knobs.pop("extra_corpus")  # absent when None: the cache keys of the vectors before the knob
+        if extra is not None:  # the class and its rows' fingerprint, not the object
             knobs["extra_corpus"] = f"{type(extra).__module__}.{type(extra).__qualname__}:{extra.fingerprint()}"
         return knobs
 
