@@ -149,6 +149,28 @@ def test_extra_corpus_trains_the_vectors_and_the_data_set_itself_is_refused(tmp_
     assert len(widened.train) == len(prepare_features(compose_config(base)).train)
     with np.load(widened.vectors_file) as vectors:  # the trained vectors, as cached
         assert "zyzzyva" in vectors["words"].tolist()
-    with pytest.raises(ConfigError) as error:
-        prepare_features(compose_config(base + [node % tiny_csv]))
+    runs = tmp_path / "fresh"
+    refused = small_overrides(runs, tiny_csv, new_store=True) + [node % tiny_csv]
+    with pytest.raises(ConfigError) as error:  # the data set itself: refused before anything is read or opened
+        train(compose_config(refused))
     assert error.value.key == "embeddings.extra_corpus" and "validation and test" in str(error.value)
+    assert not (runs / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize("node, key, message", [
+    ("{_target_:sweeps.data.TextFiles}", "embeddings.extra_corpus.path", "is required"),
+    ("{_target_:sweeps.data.ToyData}", "embeddings.extra_corpus._target_", "not a text source"),
+    ("imdb", "embeddings.extra_corpus", "must be a data node"),
+    ("{_target_:sweeps.data.TextFiles,path:/no/such/file.csv}", None, "embeddings.extra_corpus: data file not found"),
+])
+def test_a_bad_extra_corpus_is_one_line_naming_its_key(tmp_path, tiny_csv, node, key, message):
+    from sweeps.errors import DataError
+
+    runs = tmp_path / "runs"
+    with pytest.raises(ConfigError if key else DataError) as error:
+        train(compose_config(small_overrides(runs, tiny_csv, new_store=True) + [f"embeddings.extra_corpus={node}"]))
+    assert message in str(error.value)
+    if key:
+        assert error.value.key == key
+    else:  # the data source's own message, its key renamed to the one the user set
+        assert str(error.value).endswith("(embeddings.extra_corpus.path)")

@@ -60,10 +60,11 @@ def test_trigrams_follow_bigrams_and_share_their_min_count():
     docs = [["not", "good", "film"], ["not", "good", "film", "at"], ["good", "film"]]
     two = build_vocabulary(docs, min_count=1, ngrams=2, buckets=0, bigram_min_count=2)
     three = build_vocabulary(docs, min_count=1, ngrams=3, buckets=0, bigram_min_count=2)
-    # ngrams=3 keeps every bigram row of ngrams=2 (same ids) and adds the trigram seen twice.
+    # ngrams=3 keeps every bigram of ngrams=2 and adds the trigram seen twice (rows after the words,
+    # in sorted order, so a bigram's row number may differ between the two vocabularies).
     assert set(two.bigrams) == {"not good", "good film"}
     assert set(three.bigrams) == {"not good", "good film", "not good film"}
-    assert three.encode(["not", "good", "film"])[-1] == three.bigrams["not good film"]
-    assert two.encode(["not", "good", "film"]) == three.encode(["not", "good", "film"])[:-1]
+    ids = three.encode(["not", "good", "film"])
+    assert ids[3:] == [three.bigrams[p] for p in ("not good", "good film", "not good film")]
     hashed = build_vocabulary(docs, min_count=1, ngrams=3, buckets=5, bigram_min_count=1)
     assert len(hashed.encode(["not", "good", "film"])) == 3 + 3  # 3 words, 2 bigrams + 1 trigram hashed

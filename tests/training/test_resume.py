@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import signal
 
+import pytest
+
 import torch
 
 from sweeps.app import train
@@ -96,3 +98,18 @@ def test_resume_with_a_longer_budget_records_what_it_finished_with(tmp_path, tin
     assert run.data.tags["resumed.trainer.max_epochs"] == "4"
     config = MlflowClient(first.tracking_uri).download_artifacts(run.info.run_id, "config.yaml", str(tmp_path))
     assert "max_epochs: 4" in open(config).read()
+
+
+def test_a_key_added_since_the_checkpoint_reads_as_null():
+    from pathlib import Path
+
+    from sweeps.errors import CheckpointError
+    from sweeps.training.resume import changed_on_resume, check_compatible
+
+    saved = {"config": {"embeddings": {"dim": 8}}}
+    # A knob added since (embeddings.extra_corpus) at its null default changes nothing trained ...
+    check_compatible(saved, {"embeddings": {"dim": 8, "extra_corpus": None}}, Path("last.pt"))
+    assert changed_on_resume(saved, {"embeddings": {"dim": 8, "extra_corpus": None}}) == {}
+    # ... set to something, it does.
+    with pytest.raises(CheckpointError, match="embeddings.extra_corpus"):
+        check_compatible(saved, {"embeddings": {"dim": 8, "extra_corpus": {"_target_": "x.Y"}}}, Path("last.pt"))

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from hydra.utils import get_object
+from hydra.utils import get_object, instantiate
 from omegaconf import MISSING, DictConfig
+from omegaconf.errors import MissingMandatoryValue
 
-from sweeps.config.checks import Checked, check_target, exported_and_defined, one_of, register, require
+from sweeps.config.checks import Checked, check_node, check_target, exported_and_defined, one_of, register, require
 from sweeps.data.sources import DataSource
-from sweeps.embeddings.sources import embeddings_name
+from sweeps.embeddings.sources import embeddings_name, extra_corpus_errors
+from sweeps.errors import ConfigError
 
 _PACKAGE = "sweeps.embeddings"
 
@@ -28,7 +30,7 @@ def _dim_and_min_count(node: DictConfig, key: str) -> None:
 
 def _check_corpus(node: Any, key: str) -> None:
     """``extra_corpus`` names a text source: a node whose ``_target_`` is a ``sweeps.data.DataSource``
-    that reads documents."""
+    that reads documents, checked by that source's own schema (``path`` required, ...)."""
     if node is None:
         return
     require(isinstance(node, DictConfig), key, "must be a data node, e.g. {_target_: sweeps.data.EmbeddedIMDB}")
@@ -36,6 +38,30 @@ def _check_corpus(node: Any, key: str) -> None:
     cls = get_object(str(node._target_))
     require(isinstance(cls, type) and issubclass(cls, DataSource) and cls.reads_text, f"{key}._target_",
             f"{node._target_} is not a text source (a sweeps.data.DataSource that reads documents)")
+    try:
+        check_node(node, key)
+    except MissingMandatoryValue as exc:  # a key its schema requires (TextFiles' path) is not set
+        raise ConfigError(f"{key}.{exc.full_key}", "is required but has no value") from None
+
+
+def refuse_own_corpus(cfg: DictConfig) -> None:
+    """``embeddings.extra_corpus`` must not be the data set itself (the same source class reading
+    the same rows, by fingerprint: a ``stat``, no data read), whose validation and test documents
+    would then train the vectors. An identity check only: overlapping corpora (a file and a glob
+    that includes it, the hub copy of an embedded set) are the user's to keep apart.
+
+    Raises:
+        ConfigError: naming ``embeddings.extra_corpus``.
+    """
+    extra = cfg.embeddings.get("extra_corpus")
+    if not isinstance(extra, DictConfig) or get_object(str(extra._target_)) is not get_object(str(cfg.data._target_)):
+        return
+    corpus, data = (instantiate(node, _recursive_=False) for node in (extra, cfg.data))
+    with extra_corpus_errors():
+        fingerprint = corpus.fingerprint()
+    require(fingerprint != data.fingerprint(), "embeddings.extra_corpus",
+            "is the data set itself, so its validation and test documents would train the vectors; name "
+            "another corpus, or drop it (the training split is always used)")
 
 
 @dataclass

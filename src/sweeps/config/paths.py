@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hydra.utils import to_absolute_path
+from hydra.utils import get_object, to_absolute_path
 from omegaconf import DictConfig, OmegaConf, read_write
 
 from sweeps.data.sources import TextFiles, data_is
@@ -45,7 +45,8 @@ def _set(cfg: DictConfig, key: str, value: str) -> None:
 
 
 def resolve_paths(cfg: DictConfig) -> None:
-    """Make ``paths.runs_dir``, ``data.path`` (files), ``embeddings.path``, ``trainer.resume_from``
+    """Make ``paths.runs_dir``, ``data.path`` and ``embeddings.extra_corpus.path`` (files),
+    ``embeddings.path``, ``trainer.resume_from``
     (a path), ``tracking.artifact_location`` and a sqlite ``tracking.uri`` absolute, in place."""
     with read_write(cfg):
         _set(cfg, "paths.runs_dir", _absolute(str(cfg.paths.runs_dir)))
@@ -53,6 +54,9 @@ def resolve_paths(cfg: DictConfig) -> None:
             _set(cfg, "data.path", _absolute(str(cfg.data.path)))
         if cfg.embeddings.get("path"):
             _set(cfg, "embeddings.path", _absolute(str(cfg.embeddings.path)))
+        extra = cfg.embeddings.get("extra_corpus")
+        if isinstance(extra, DictConfig) and extra.get("path") and issubclass(get_object(str(extra._target_)), TextFiles):
+            _set(cfg, "embeddings.extra_corpus.path", _absolute(str(extra.path)))
         resume = cfg.trainer.resume_from
         if resume and _is_checkpoint_path(str(resume)):
             _set(cfg, "trainer.resume_from", to_absolute_path(str(resume)))

@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from sweeps.config import embeddings, optimizers, schedulers  # noqa: F401 - registers the variants' checks
 from sweeps.config.checks import check_node, check_shared, one_of, require, schema_of
 from sweeps.config.data import DataConf  # importing it registers the data variants' checks
+from sweeps.config.embeddings import refuse_own_corpus
 from sweeps.config.models import NUMPY_MLP, is_estimator, model_inputs
 from sweeps.config.paths import resolve_paths
 
@@ -27,13 +28,14 @@ def validate_config(cfg: DictConfig) -> None:
         check_shared(data, "data", DataConf)
 
     check_node(cfg.embeddings, "embeddings")
+    refuse_own_corpus(cfg)
     require(cfg.features.min_count >= 1, "features.min_count", f"must be >= 1, got {cfg.features.min_count}")
 
     check_node(cfg.model, "model")
     inputs = model_inputs(cfg)
-    if cfg.model.get("ngrams") == 2 and not is_estimator(cfg.model):
+    if (cfg.model.get("ngrams") or 1) >= 2 and not is_estimator(cfg.model):
         require(inputs == "bags", "model.ngrams",
-                 "bigrams need a trainable bag: features.trainable=true with pooling mean|max|mean_max")
+                 "n-grams need a trainable bag: features.trainable=true with pooling mean|max|mean_max")
     if cfg.features.trainable:
         require(inputs in ("bags", "tokens") and cfg.model._target_ != NUMPY_MLP, "features.trainable",
                  "needs a torch model that reads token ids (model=mlp)")

@@ -179,23 +179,25 @@ def lr_too_high(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
 
 
 def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
-    """Tiny steps (update ratio) with a loss that creeps down, or, from the curves alone, a training
-    loss still near guessing's that came down epoch after epoch and was still falling at the end."""
+    """Tiny steps (update ratio) with a loss that creeps down; or, from the curves alone (steps of
+    ordinary size), a training loss still near guessing's that came down epoch after epoch and was
+    still falling at the end."""
     layer, ratio = _max_median_update_ratio(history)
     losses = finite(series(history, "train/loss"))
-    if len(losses) < 3:
+    if len(losses) < 3 or first_nonfinite_epoch(history) is not None:
         return None
-    # The loss must be creeping down: a flat loss with no updates is a dead network (no gradient),
-    # a rising one something else. The validation loss, when there is one, is measured on fixed
-    # weights: the training loss of tiny steps wobbles with its batches.
+    # The validation loss, when there is one, is measured on fixed weights: the training loss of
+    # tiny steps wobbles with its batches. It must come down, however little: a rising one is
+    # something else, and a flat one with no update at all (ratio exactly 0) is a dead network,
+    # whose units pass no gradient, not a slow one.
     curve = finite(series(history, "val/loss")) or losses
-    if not (curve[-1] < curve[0] * (1 - cfg.plateau_change) and steady_descent(losses, cfg)):
-        return None
-    if math.isfinite(ratio) and ratio < cfg.low_update_ratio:
+    if math.isfinite(ratio) and 0 < ratio < cfg.low_update_ratio and curve[-1] < curve[0]:
         return Finding("lr_too_low", f"median diag/update_ratio/{layer}", 1, ratio, cfg.low_update_ratio,
                        confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
                        "the weights barely move each step, so the loss can only creep down: more lr would help",
                        harm=performance_harm(history, cfg, facts) or still_falling(history, cfg))
+    if ratio > cfg.high_update_ratio or not steady_descent(losses, cfg):  # huge steps: lr_too_high's case
+        return None
     guessing = losses[-1] / math.log(max(facts.num_classes, 2))
     falling = still_falling(history, cfg, "train/loss") or still_falling(history, cfg)
     if falling and guessing >= cfg.underfit_loss_ratio:
@@ -239,7 +241,7 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
 
 def _gap_widened(history: list[dict], since: int, by: float) -> bool:
     """train/acc - val/acc at the end more than ``by`` above its value at epoch index ``since``, or
-    above zero when it was negative then (True without accuracies). A gap that grew by a point is
+    more than ``by`` above zero when it was negative then (True without accuracies). A gap that grew by a point is
     a noisy validation curve, and training accuracy (read with dropout on) catching up with
     validation's is not memorisation."""
     train_acc, val_acc = series(history, "train/acc"), series(history, "val/acc")

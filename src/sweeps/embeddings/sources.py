@@ -8,11 +8,14 @@ fastText model, ...) subclasses :class:`Embeddings` and is named by ``embeddings
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
 from sweeps.data.sources import DataSource
 from sweeps.data.text import tokenize
+from sweeps.errors import DataError
 from sweeps.embeddings.vectors import (WordVectors, load_glove50, load_vectors_file, random_vectors,
                                        train_word2vec)
 
@@ -48,11 +51,13 @@ class Word2Vec(Embeddings):
     """gensim Word2Vec trained on the training split (never val/test), and on ``extra_corpus``'s
     documents when given; see :func:`train_word2vec`.
 
-    ``extra_corpus``: a data source (built from a ``sweeps.data`` node) whose texts, never its
-    labels, are added to the training split's: in-domain pretraining for a small corpus (Rotten
-    Tomatoes' 6.8k training sentences learn from the 25k embedded IMDB reviews), the way word2vec
-    is usually pretrained on far more text than the labelled task has. It must be another corpus
-    than the data set itself, whose validation and test documents would otherwise shape the vectors.
+    ``extra_corpus``: a data source (built from a ``sweeps.data`` node) whose texts are added to
+    the training split's: in-domain pretraining for a small corpus (Rotten Tomatoes' 6.8k training
+    sentences learn from the 25k embedded IMDB reviews), the way word2vec is usually pretrained on
+    far more text than the labelled task has. It is read like any data set (a file needs its text
+    and label columns), but only its texts reach the vectors. It must be another corpus than the
+    data set itself, whose validation and test documents would otherwise shape the vectors
+    (``sweeps.config.embeddings.refuse_own_corpus``).
     """
 
     name = "word2vec"
@@ -68,20 +73,38 @@ class Word2Vec(Embeddings):
 
     def identity(self) -> dict[str, Any]:
         knobs = super().identity()
-        extra = knobs.pop("extra_corpus")  # absent when None: the cache keys of the vectors before the knob
-        if extra is not None:  # the class and its rows' fingerprint, not the object
-            knobs["extra_corpus"] = f"{type(extra).__module__}.{type(extra).__qualname__}:{extra.fingerprint()}"
+        extra = knobs.pop("extra_corpus", None)  # absent when None: the cache keys of the vectors before the knob
+        if extra is not None:  # the class, its settings and its rows' fingerprint, not the object
+            with extra_corpus_errors():
+                knobs["extra_corpus"] = {"class": f"{type(extra).__module__}.{type(extra).__qualname__}",
+                                         **vars(extra), "fingerprint": extra.fingerprint()}
         return knobs
 
     def corpus(self, train_tokens: list[list[str]], rows_cache: Path) -> list[list[str]]:
+        """The training split's documents, then ``extra_corpus``'s texts.
+
+        Raises:
+            DataError: ``extra_corpus``'s rows cannot be read (the message names the key).
+        """
         if self.extra_corpus is None:
             return train_tokens
-        rows = self.extra_corpus.load(rows_cache)
+        with extra_corpus_errors():
+            rows = self.extra_corpus.load(rows_cache)
         return train_tokens + [tokenize(text) for text in rows.dataset["text"]]
 
     def vectors(self, tokens: list[list[str]], seed: int) -> WordVectors:
         knobs = {name: value for name, value in vars(self).items() if name != "extra_corpus"}
         return train_word2vec(tokens, seed, **knobs)
+
+
+@contextmanager
+def extra_corpus_errors() -> Iterator[None]:
+    """Re-raise a data source's :class:`DataError` (which names the ``data.*`` keys) as one about
+    ``embeddings.extra_corpus``, the source being read as Word2Vec's extra corpus."""
+    try:
+        yield
+    except DataError as exc:
+        raise DataError(f"embeddings.extra_corpus: {exc}".replace("(data.", "(embeddings.extra_corpus.")) from exc
 
 
 class RandomVectors(Embeddings):
@@ -130,4 +153,5 @@ def embeddings_name(cls: type) -> str:
     return str(getattr(cls, "name", None) or cls.__name__.lower())
 
 
-__all__ = ["Embeddings", "GloVe50", "RandomVectors", "VectorsFile", "Word2Vec", "embeddings_name"]
+__all__ = ["Embeddings", "GloVe50", "RandomVectors", "VectorsFile", "Word2Vec", "embeddings_name",
+           "extra_corpus_errors"]

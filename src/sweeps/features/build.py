@@ -29,12 +29,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from sweeps.config.models import model_inputs, pooling_of
 from sweeps.data import load_rows, make_splits
-from sweeps.data.sources import ToyData, UserDataset, data_class, data_is, source_fingerprint
+from sweeps.data.sources import ToyData, UserDataset, data_is, source_fingerprint
 from sweeps.data.splits import Split, Splits, stratified_subset
 from sweeps.data.text import TOKENIZER_VERSION
 from sweeps.embeddings import Embeddings, WordVectors, build_vectors, embeddings_name
 from sweeps.embeddings.vectors import check_vocabulary, nearest_words
-from sweeps.errors import ConfigError, EmbeddingsError
+from sweeps.errors import EmbeddingsError
 from sweeps.features import quality
 from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, tfidf_weights
 from sweeps.utils.cache import ArrayCache, cache_key
@@ -402,7 +402,6 @@ def prepare_features(cfg: DictConfig) -> Features:
     # The vectors' corpus is the whole training split both without data.subset and with it (fit_on=train):
     # one key for both, so a subset study reuses the full run's vectors.
     data_key = cache_key("split", _split_identity(cfg, fingerprint, whole_train=whole_train or cfg.data.subset is None))
-    _refuse_own_corpus(source, cfg)
     vectors, vectors_key = build_vectors(source, corpus, data_key, cfg.seed, cache, runs_dir / "cache" / "hf")
     timings["embeddings_s"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -418,15 +417,6 @@ def prepare_features(cfg: DictConfig) -> Features:
     features.timings = timings
     _remember(memory_key, features)
     return features
-
-
-def _refuse_own_corpus(source: Embeddings, cfg: DictConfig) -> None:
-    """An ``extra_corpus`` that is the data set itself would put its val/test text into the vectors."""
-    extra = getattr(source, "extra_corpus", None)
-    if extra is not None and type(extra) is data_class(cfg) and extra.fingerprint() == source_fingerprint(cfg):
-        raise ConfigError("embeddings.extra_corpus", "is the data set itself, so its validation and test "
-                          "documents would train the vectors; name another corpus, or drop it (the training "
-                          "split is always used)")
 
 
 def collapsed_note(cosine: float) -> str:
