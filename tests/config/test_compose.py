@@ -111,3 +111,15 @@ def test_a_users_own_data_source_gets_the_shared_knobs_checked(key, value):
     with pytest.raises(ConfigError) as info:
         validate_config(cfg)
     assert info.value.key == f"data.{key}"
+
+
+def test_an_unimportable_target_is_one_line_and_nothing_else_is_logged(caplog):
+    from omegaconf import OmegaConf
+
+    from sweeps.config.checks import check_target
+
+    with pytest.raises(ConfigError) as error:
+        check_target(OmegaConf.create({"_target_": "torch.optim.Nope"}), "optimizer")
+    assert str(error.value) == ("config key 'optimizer._target_': cannot import 'torch.optim.Nope' "
+                                "(ModuleNotFoundError: No module named 'torch.optim.Nope')")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # Hydra's own ERROR line is held back

@@ -10,6 +10,7 @@ since its keyword arguments are its author's to define.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any, ClassVar
 
 from hydra.utils import get_object
@@ -62,10 +63,17 @@ def check_target(node: DictConfig, key: str) -> None:
     target = node.get("_target_") if isinstance(node, DictConfig) else None
     require(isinstance(target, str) and bool(target), f"{key}._target_",
             "is required: the dotted path of the class or function to build (e.g. torch.optim.Adam)")
+    hydra_log = logging.getLogger("hydra.utils")  # it logs the failure at ERROR; the ConfigError says it once
+    level = hydra_log.level
+    hydra_log.setLevel(logging.CRITICAL)
     try:
         get_object(target)
     except Exception as exc:  # ImportError, AttributeError, or whatever the user's module raised
-        raise ConfigError(f"{key}._target_", f"cannot import '{target}' ({type(exc).__name__}: {exc})") from None
+        cause = exc.__cause__ or exc  # Hydra wraps the import error in three lines of its own
+        reason = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        raise ConfigError(f"{key}._target_", f"cannot import '{target}' ({type(cause).__name__}: {reason})") from None
+    finally:
+        hydra_log.setLevel(level)
 
 
 def check_node(node: DictConfig, key: str) -> None:
