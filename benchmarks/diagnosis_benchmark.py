@@ -175,7 +175,11 @@ def _score(cases: list[dict], predict) -> dict:
         p = tp[label] / (tp[label] + fp[label]) if tp[label] + fp[label] else 0.0
         r = tp[label] / (tp[label] + fn[label]) if tp[label] + fn[label] else 0.0
         per_label[label] = (p, r, 2 * p * r / (p + r) if p + r else 0.0)
-    return {"per_label": per_label, "macro_f1": sum(v[2] for v in per_label.values()) / len(LABELS),
+    # Macro-F1 over the labels that occur, as truth or as a prediction (sklearn's f1_score average="macro"
+    # over unique_labels(y_true, y_pred)): a label no preset has and nothing predicted (uninformative_inputs
+    # has no preset) is not a zero.
+    present = [label for label in LABELS if tp[label] + fp[label] + fn[label]]
+    return {"per_label": per_label, "macro_f1": sum(per_label[label][2] for label in present) / len(present),
             "confusion": confusion}
 
 
