@@ -241,9 +241,9 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
 
 def _gap_widened(history: list[dict], since: int, by: float) -> bool:
     """train/acc - val/acc at the end more than ``by`` above its value at epoch index ``since``, or
-    more than ``by`` above zero when it was negative then (True without accuracies). A gap that grew by a point is
-    a noisy validation curve, and training accuracy (read with dropout on) catching up with
-    validation's is not memorisation."""
+    more than ``by`` above zero when it was negative then (True without accuracies). A gap that
+    grew by a point is a noisy validation curve, and training accuracy (read with dropout on)
+    catching up with validation's is not memorisation."""
     train_acc, val_acc = series(history, "train/acc"), series(history, "val/acc")
     if len(train_acc) != len(history) or len(val_acc) != len(history):
         return True
