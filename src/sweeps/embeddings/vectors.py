@@ -156,13 +156,13 @@ def load_vectors_file(path: str) -> WordVectors:
 
 
 def build_vectors(source: Embeddings, train_tokens: list[list[str]], data_key: str, seed: int,
-                  cache: ArrayCache, rows_cache: Path | None = None) -> tuple[WordVectors, str]:
+                  cache: ArrayCache) -> tuple[WordVectors, str]:
     """The vectors of ``source`` (an :class:`~sweeps.embeddings.sources.Embeddings`) and their key.
 
     Vectors fitted on text see only the training split's tokens (``train_tokens``: the caller
     decides whether that is the whole training split or only ``data.subset``'s rows, see
-    ``features.fit_on``) and the unlabelled text the source's ``corpus`` adds (read through
-    ``rows_cache``, default ``cache.root / "hf"``); ``data_key`` identifies the training tokens,
+    ``features.fit_on``) and the unlabelled text the source's ``corpus`` adds (its rows cached in
+    ``cache.root / "hf"``, where the data step caches them); ``data_key`` identifies the training tokens,
     and such vectors are cached under it, the seed and the source's identity. Read vectors (GloVe,
     a file) are not cached.
     """
@@ -173,7 +173,7 @@ def build_vectors(source: Embeddings, train_tokens: list[list[str]], data_key: s
     cached = cache.load(key)
     if cached is not None:
         return WordVectors(cached["words"].tolist(), cached["vectors"], epochs=int(cached.get("epochs", 0))), key
-    vectors = source.vectors(source.corpus(train_tokens, rows_cache or cache.root / "hf"), seed)
+    vectors = source.vectors(source.corpus(train_tokens, cache.root / "hf"), seed)
     cache.save(key, {"words": np.asarray(vectors.words), "vectors": vectors.vectors,
                      "epochs": np.asarray(vectors.epochs)})
     return vectors, key

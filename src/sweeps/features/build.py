@@ -402,7 +402,7 @@ def prepare_features(cfg: DictConfig) -> Features:
     # The vectors' corpus is the whole training split both without data.subset and with it (fit_on=train):
     # one key for both, so a subset study reuses the full run's vectors.
     data_key = cache_key("split", _split_identity(cfg, fingerprint, whole_train=whole_train or cfg.data.subset is None))
-    vectors, vectors_key = build_vectors(source, corpus, data_key, cfg.seed, cache, runs_dir / "cache" / "hf")
+    vectors, vectors_key = build_vectors(source, corpus, data_key, cfg.seed, cache)
     timings["embeddings_s"] = time.perf_counter() - t
     t = time.perf_counter()
     features = _build(cfg, splits, vectors, embeddings_name(type(source)))

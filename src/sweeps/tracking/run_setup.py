@@ -38,9 +38,9 @@ def run_name(cfg: DictConfig) -> str:
     hidden = "x".join(str(h) for h in cfg.model.hidden_dims) or "linear"
     pooling = getattr(cfg.model.pooling, "value", cfg.model.pooling)
     trained = "-trainable" if cfg.features.trainable else ""
-    bigrams = {2: "+bigrams", 3: "+trigrams"}.get(int(cfg.model.ngrams), "")
+    ngrams = {2: "+bigrams", 3: "+trigrams"}.get(int(cfg.model.ngrams), "")
     numpy = "-numpy" if kind == "mlp_numpy" else ""
-    return (f"{cfg.data.name}-{vectors_name(cfg.embeddings)}{trained}{bigrams}-{pooling}-{hidden}{numpy}-"
+    return (f"{cfg.data.name}-{vectors_name(cfg.embeddings)}{trained}{ngrams}-{pooling}-{hidden}{numpy}-"
             f"{optimizer_name(cfg.optimizer)}-s{cfg.seed}")
 
 
