@@ -157,3 +157,27 @@ def test_word2vec_without_extra_corpus_keeps_the_cache_keys_it_had():
     source = instantiate({"_target_": "sweeps.embeddings.Word2Vec", **W2V})
     assert "extra_corpus" not in source.identity()
     assert set(source.identity()) == {"class", *W2V}
+
+
+def test_word2vec_extra_corpus_needs_no_labels_txt_or_text_only_csv(tmp_path):
+    from tests.conftest import write_csv
+
+    lines = tmp_path / "notes.txt"
+    lines.write_text("a zyzzyva film\n\nzyzzyva again and again\n" * 5)  # a blank line is skipped
+    text_only = write_csv(tmp_path / "unlabelled.csv", [("a quokka film",), ("quokka again",)] * 5, header=("body",))
+    for node, word in (({"_target_": "sweeps.data.TextFiles", "path": str(lines)}, "zyzzyva"),
+                       ({"_target_": "sweeps.data.TextFiles", "path": str(text_only), "text_column": "body"}, "quokka")):
+        source = instantiate({"_target_": "sweeps.embeddings.Word2Vec", **W2V, "extra_corpus": node})
+        vectors, _ = build_vectors(source, _tokens(), "data", 7, ArrayCache(tmp_path / "c"))
+        assert word in vectors.words
+
+
+def test_an_extra_corpus_without_its_text_column_names_the_key(tmp_path):
+    from sweeps.errors import DataError
+    from tests.conftest import write_csv
+
+    csv = write_csv(tmp_path / "unlabelled.csv", [("a film",)] * 3, header=("body",))
+    source = instantiate({"_target_": "sweeps.embeddings.Word2Vec", **W2V,
+                          "extra_corpus": {"_target_": "sweeps.data.TextFiles", "path": str(csv)}})
+    with pytest.raises(DataError, match=r"^embeddings.extra_corpus: .*column 'text' \(embeddings.extra_corpus.text_column\)"):
+        build_vectors(source, _tokens(), "data", 7, ArrayCache(tmp_path / "c"))

@@ -83,8 +83,8 @@ class Word2VecConf(Checked):
     # More than one worker is faster but gensim is then not bit-reproducible.
     workers: int = 1
     # Unlabelled text added to the training split's: a data node (`_target_: sweeps.data.EmbeddedIMDB`,
-    # or any text source), read like a data set; only its texts reach the vectors. null = the
-    # training split alone.
+    # or any text source; sweeps.data.TextFiles reads csv/json/parquet without a label column, or
+    # .txt, one document per line): only its texts are read. null = the training split alone.
     extra_corpus: Optional[Any] = None
 
     @classmethod

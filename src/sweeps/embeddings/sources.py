@@ -54,10 +54,10 @@ class Word2Vec(Embeddings):
     ``extra_corpus``: a data source (built from a ``sweeps.data`` node) whose texts are added to
     the training split's: in-domain pretraining for a small corpus (Rotten Tomatoes' 6.8k training
     sentences learn from the 25k embedded IMDB reviews), the way word2vec is usually pretrained on
-    far more text than the labelled task has. It is read like any data set (a file needs its text
-    and label columns), but only its texts reach the vectors. It must be another corpus than the
-    data set itself, whose validation and test documents would otherwise shape the vectors
-    (``sweeps.config.embeddings.refuse_own_corpus``).
+    far more text than the labelled task has. Only its texts are read (``DataSource.texts``: a
+    file needs no label column, and ``.txt`` files give one document per line). It must be another
+    corpus than the data set itself, whose validation and test documents would otherwise shape the
+    vectors (``sweeps.config.embeddings.refuse_own_corpus``).
     """
 
     name = "word2vec"
@@ -89,8 +89,8 @@ class Word2Vec(Embeddings):
         if self.extra_corpus is None:
             return train_tokens
         with extra_corpus_errors():
-            rows = self.extra_corpus.load(rows_cache)
-        return train_tokens + [tokenize(text) for text in rows.dataset["text"]]
+            texts = self.extra_corpus.texts(rows_cache)
+        return train_tokens + [tokenize(text) for text in texts]
 
     def vectors(self, tokens: list[list[str]], seed: int) -> WordVectors:
         knobs = {name: value for name, value in vars(self).items() if name != "extra_corpus"}
