@@ -16,7 +16,7 @@ from omegaconf import MISSING, DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
 from sweeps.config.checks import Checked, check_node, check_target, exported_and_defined, one_of, register, require
-from sweeps.data.sources import DataSource
+from sweeps.data.sources import DataSource, source_fingerprint
 from sweeps.embeddings.sources import embeddings_name, extra_corpus_errors
 from sweeps.errors import ConfigError
 
@@ -56,10 +56,9 @@ def refuse_own_corpus(cfg: DictConfig) -> None:
     extra = cfg.embeddings.get("extra_corpus")
     if not isinstance(extra, DictConfig) or get_object(str(extra._target_)) is not get_object(str(cfg.data._target_)):
         return
-    corpus, data = (instantiate(node, _recursive_=False) for node in (extra, cfg.data))
     with extra_corpus_errors():
-        fingerprint = corpus.fingerprint()
-    require(fingerprint != data.fingerprint(), "embeddings.extra_corpus",
+        fingerprint = instantiate(extra, _recursive_=False).fingerprint()
+    require(fingerprint != source_fingerprint(cfg), "embeddings.extra_corpus",
             "is the data set itself, so its validation and test documents would train the vectors; name "
             "another corpus, or drop it (the training split is always used)")
 
