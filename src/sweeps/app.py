@@ -23,11 +23,13 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from sweeps.baselines.reference import applies as reference_applies
+from sweeps.baselines.reference import linear_reference
 from sweeps.baselines.run import EstimatorFit, token_inputs, token_splits
 from sweeps.config import validate_config
 from sweeps.config.embeddings import vectors_name
 from sweeps.config.models import is_estimator
-from sweeps.diagnosis.facts import RunFacts
+from sweeps.diagnosis.facts import LINEAR_VAL_ACC, RunFacts
 from sweeps.data.sources import ToyData, data_is, dropped_rows
 from sweeps.data.splits import Splits
 from sweeps.diagnosis.live import LiveDiagnosis
@@ -231,6 +233,10 @@ def _prepare_inputs(cfg: DictConfig, estimator: bool) -> tuple[Features | Splits
     else:
         data = prepare_features(cfg)
         inputs = features_inputs(cfg, data)
+        if cfg.diagnosis.enabled and cfg.diagnosis.linear_reference and reference_applies(cfg):
+            linear = linear_reference(cfg)  # what the diagnoser calls poor on this data (issue 20)
+            if linear is not None:
+                inputs.summary[LINEAR_VAL_ACC] = linear
     s = inputs.summary
     log.info("data: %d train / %d val / %d test, %d classes, OOV %.1f%% (train)%s",
              s["data/train_size"], s["data/val_size"], s["data/test_size"], inputs.num_classes,

@@ -184,3 +184,45 @@ def test_each_input_check_alone_is_enough():
     # Collapsed vectors (issue 19's Word2Vec: cosine 0.999), near-constant features, or most docs empty.
     for data in ({"data/inputs_vector_cosine": 0.999}, {"data/inputs_feature_std": 0.02}, {"data/inputs_empty_docs": 0.7}):
         assert diagnose(CASES["dying_relu"], CFG, facts=RunFacts(data=data)).labels == ["uninformative_inputs"], data
+
+
+def bbc_tiny_model(epochs=15):
+    """A BBC News run of 3-d vectors into 3 hidden units (measured): train accuracy creeping from 0.22
+    to 0.62, validation 0.64 at best, the loss still falling 2-3% an epoch with normal-sized steps."""
+    return [_epoch(1.70 - 0.037 * i, 1.65 - 0.035 * i, 0.22 + 0.028 * i, 0.20 + 0.03 * i, ratio=(6e-4, 1e-3), dead=0.0)
+            for i in range(epochs)]
+
+
+def test_a_run_far_below_the_linear_baseline_that_cannot_fit_its_training_data_is_underfitting():
+    history = bbc_tiny_model()
+    assert diagnose(history, CFG, 5).labels == ["healthy"]  # the curves alone: no plateau, loss below 0.8 ln 5
+    facts = RunFacts(num_classes=5, data={"data/linear_baseline_val_acc": 0.988})
+    diagnosis = diagnose(history, CFG, 5, facts=facts)
+    assert diagnosis.labels == ["underfitting"]
+    [finding] = diagnosis.roots
+    assert "linear baseline" in finding.harm and "0.988" in finding.harm
+
+
+def test_a_run_at_its_pipelines_ceiling_under_the_linear_baseline_is_not_harmed():
+    # IMDB's mean-pooled Word2Vec at 0.80 with TF-IDF + LR at 0.89: 9 points under it, within the gap.
+    ceiling = [_epoch(0.60 - 0.02 * i, 0.58 - 0.012 * i, 0.70 + 0.01 * i, 0.70 + 0.011 * i) for i in range(10)]
+    facts = RunFacts(num_classes=2, data={"data/linear_baseline_val_acc": 0.892})
+    assert diagnose(ceiling, CFG, 2, facts=facts).labels == ["healthy"]
+    # ... and its dead units stay an observation: being under a stronger model is not harm.
+    assert diagnose(with_dead(ceiling), CFG, 2, facts=facts).tag_observations == "dying_relu"
+
+
+def test_a_model_that_fits_its_training_data_is_not_underfitting_however_far_below_the_baseline():
+    # 100 training documents memorised: train accuracy 1.0, validation 0.55 vs a linear 0.75.
+    memorised = [_epoch(0.6 - 0.06 * i, 0.69, 0.6 + 0.04 * i, 0.55) for i in range(11)]
+    facts = RunFacts(num_classes=2, data={"data/linear_baseline_val_acc": 0.75})
+    assert "underfitting" not in diagnose(memorised, CFG, 2, facts=facts).labels
+
+
+def test_a_cause_found_with_the_poor_fit_keeps_the_headline():
+    # Tiny steps on BBC News: lr_too_low explains the poor fit, which follows from it.
+    slow = [_epoch(1.60 - 0.004 * i, 1.60 - 0.004 * i, 0.25, 0.24, ratio=(1e-6, 1e-5)) for i in range(15)]
+    facts = RunFacts(num_classes=5, data={"data/linear_baseline_val_acc": 0.988})
+    diagnosis = diagnose(slow, CFG, 5, facts=facts)
+    assert diagnosis.labels == ["lr_too_low"]
+    assert diagnosis.explained.get("underfitting") == "lr_too_low"

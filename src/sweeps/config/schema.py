@@ -171,8 +171,14 @@ class DiagnosisConf:
     # Harm (a label needs it; without it a rule's finding is an observation): best validation
     # accuracy within this share of the way from chance to perfect (binary: <= 0.6) ...
     harm_chance_margin: float = 0.2
-    # ... or this far below a reference on the same data (the study's best, a linear baseline).
+    # ... or this far below a reference on the same data (the study's best trial).
     harm_reference_gap: float = 0.05
+    # Measure a linear reference on each network run's split (TF-IDF + logistic regression over
+    # words, cached per split, logged as data/linear_baseline_val_acc) ...
+    linear_reference: bool = True
+    # ... and call a run harmed (and, fitting its training data no better, underfitting) when its
+    # best val acc is this far below it.
+    harm_linear_gap: float = 0.15
     # uninformative_inputs (step-0 data/inputs_* metrics): frequent words' mean pairwise cosine at
     # or above this, pooled features' relative spread (std / mean |x|) at or below this, or this share of empty
     # docs (thresholds measured in sweeps.features.quality).

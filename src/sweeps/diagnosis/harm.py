@@ -55,6 +55,19 @@ def below_reference(history: list[dict], cfg: DictConfig, facts: RunFacts) -> st
     return None
 
 
+def below_linear(history: list[dict], cfg: DictConfig, facts: RunFacts) -> str | None:
+    """Best validation accuracy more than ``harm_linear_gap`` below the linear baseline on the same
+    split (``RunFacts.linear_acc``). The gap is wide on purpose: mean-pooled word vectors sit 1-7
+    points under TF-IDF + logistic regression on every shipped corpus (README's corpus-size table,
+    and study trials at their ceiling up to 11 points under it on IMDB); a network 15 points under it has
+    not learnt what a linear model reads off the same words."""
+    best, linear = best_val_acc(history), facts.linear_acc
+    if linear is None or not math.isfinite(best) or not best < linear - cfg.harm_linear_gap:
+        return None
+    return (f"best validation accuracy {best:.3f} is {100 * (linear - best):.1f} points below the linear "
+            f"baseline on the same split (TF-IDF + logistic regression, {linear:.3f})")
+
+
 def still_falling(history: list[dict], cfg: DictConfig, key: str = "val/loss") -> str | None:
     """A curve still going down steadily when training ended (each of the last 3 epochs lower,
     more than ``plateau_change`` in all): the run stopped short of what it would reach."""
@@ -78,4 +91,5 @@ def performance_harm(history: list[dict], cfg: DictConfig, facts: RunFacts,
     drop = loss_drop(history)
     if drop < cfg.stalled_loss_drop:
         return f"the training loss fell only {100 * drop:.1f}% from its first epoch"
-    return near_chance(history, cfg, facts, chance_margin) or below_reference(history, cfg, facts)
+    return (near_chance(history, cfg, facts, chance_margin) or below_reference(history, cfg, facts)
+            or below_linear(history, cfg, facts))

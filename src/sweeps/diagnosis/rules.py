@@ -32,7 +32,7 @@ from omegaconf import DictConfig
 
 from sweeps.diagnosis.facts import RunFacts
 from sweeps.diagnosis.findings import Finding, confidence
-from sweeps.diagnosis.harm import loss_drop, performance_harm, still_falling
+from sweeps.diagnosis.harm import below_linear, loss_drop, performance_harm, still_falling
 from sweeps.diagnosis.signals import finite, first_nonfinite_epoch, layers_with, median_or_nan, series
 
 # step-0 data metric -> (config threshold, True when degenerate above it, what it means)
@@ -264,7 +264,25 @@ def underfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findi
                        confidence(ceiling, max(train_acc[-1], 1e-6), above=True),
                        f"training accuracy levelled off (loss changed {100 * change:.1f}% over the last 3 epochs)",
                        harm=f"the model cannot fit even the training data (train accuracy {train_acc[-1]:.3f})")
-    return None
+    return _below_linear_fit(history, cfg, facts)
+
+
+def _below_linear_fit(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
+    """Underfitting judged against the data (issue 20's reference on the same data): the best
+    training accuracy and the best validation accuracy both more than ``harm_linear_gap`` below the
+    linear baseline's validation accuracy. A model that never fits even its training data as well
+    as TF-IDF + logistic regression predicts unseen documents cannot represent what the words say;
+    no plateau needed (a tiny model creeps along at a poor level with normal-sized steps). Causes
+    that explain a poor fit (lr, dead units, vanishing gradients, inputs) take the headline."""
+    fit = max(finite(series(history, "train/acc")), default=float("nan"))
+    harm = below_linear(history, cfg, facts)
+    if harm is None or first_nonfinite_epoch(history) is not None or not fit < facts.linear_acc - cfg.harm_linear_gap:
+        return None
+    floor = facts.linear_acc - cfg.harm_linear_gap
+    return Finding("underfitting", "best train/acc vs the linear baseline's val/acc", len(history), fit, floor,
+                   confidence(floor, max(fit, 1e-6), above=True),
+                   "the model never fit its own training data as well as a linear model over the same words "
+                   "predicts unseen documents", harm=harm)
 
 
 def zigzag(values: list[float]) -> float:

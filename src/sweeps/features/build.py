@@ -142,7 +142,7 @@ def _pad(docs: list[np.ndarray], max_tokens: int) -> tuple[np.ndarray, np.ndarra
     return ids, lengths
 
 
-def _split_identity(cfg: DictConfig, fingerprint: str, *, whole_train: bool = False) -> dict:
+def split_identity(cfg: DictConfig, fingerprint: str, *, whole_train: bool = False) -> dict:
     """What determines the token splits: not the batching knobs, which only matter to training.
     ``whole_train``: the training split before ``data.subset`` (the text vectors are fitted on)."""
     data = OmegaConf.to_container(cfg.data, resolve=True)
@@ -182,7 +182,7 @@ def _bag_identity(cfg: DictConfig) -> dict | None:
 
 def _features_key(cfg: DictConfig, fingerprint: str, source: Embeddings) -> str:
     return cache_key("features", {
-        "version": FEATURES_VERSION, **_split_identity(cfg, fingerprint),
+        "version": FEATURES_VERSION, **split_identity(cfg, fingerprint),
         "embeddings": source.identity(), "features": OmegaConf.to_container(cfg.features, resolve=True),
         "pooling": pooling_of(cfg), "inputs": model_inputs(cfg), "bag": _bag_identity(cfg),
         # Only vectors fitted on text depend on the seed; a seed sweep over GloVe reuses one entry.
@@ -401,7 +401,7 @@ def prepare_features(cfg: DictConfig) -> Features:
     t = time.perf_counter()
     # The vectors' corpus is the whole training split both without data.subset and with it (fit_on=train):
     # one key for both, so a subset study reuses the full run's vectors.
-    data_key = cache_key("split", _split_identity(cfg, fingerprint, whole_train=whole_train or cfg.data.subset is None))
+    data_key = cache_key("split", split_identity(cfg, fingerprint, whole_train=whole_train or cfg.data.subset is None))
     vectors, vectors_key = build_vectors(source, corpus, data_key, cfg.seed, cache)
     timings["embeddings_s"] = time.perf_counter() - t
     t = time.perf_counter()
