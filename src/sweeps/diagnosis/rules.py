@@ -19,7 +19,10 @@ Sources the thresholds (``conf/diagnosis/default.yaml``) follow:
 - uninformative inputs: issue 19's measurements (``sweeps.features.quality``, whose warning uses
   the same thresholds): collapsed Word2Vec reads cosine 0.999 (a coin-flip model, dead fraction
   0.87); healthy Word2Vec 0.03-0.39 and feature spread 0.18-1.2, GloVe 50d 0.65 and 0.60.
-- harm (``harm_chance_margin``, ``harm_reference_gap``): see ``sweeps.diagnosis.harm``.
+- harm (``harm_chance_margin``, ``harm_reference_gap``, ``harm_linear_gap``): see ``sweeps.diagnosis.harm``;
+  underfitting also reads the linear baseline on the run's split (``RunFacts.linear_acc``, issue 20's
+  "reference on the same data"): a model that never fits its training data as well as TF-IDF +
+  logistic regression predicts unseen documents.
 Each rule is a plain function so a test can feed it a history and check its verdict.
 """
 
