@@ -158,6 +158,9 @@ class DiagnosisConf:
     # lr_too_low: median update/weight ratio below this, with the loss creeping down; or, from the
     # curves, a loss still >= underfit_loss_ratio x ln K and still falling after a steady descent.
     low_update_ratio: float = 1e-4
+    # ... the curves' path needs steps under this (healthy ~1e-3): normal steps on a creeping loss
+    # are a model that cannot do better, not a learning rate too small.
+    slow_update_ratio: float = 2e-4
     # A loss that fell in at least this share of its epochs came down steadily (small steps), so
     # the first-epoch overshoot test of lr_too_high does not apply.
     steady_descent_share: float = 0.75

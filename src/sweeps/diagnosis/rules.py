@@ -182,9 +182,9 @@ def lr_too_high(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
 
 
 def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding | None:
-    """Tiny steps (update ratio) with a loss that creeps down; or, from the curves alone (steps of
-    ordinary size), a training loss still near guessing's that came down epoch after epoch and was
-    still falling at the end."""
+    """Tiny steps (update ratio) with a loss that creeps down; or, from the curves with small steps
+    (update ratio under ``slow_update_ratio``, or not measured), a training loss still near
+    guessing's that came down epoch after epoch and was still falling at the end."""
     layer, ratio = _max_median_update_ratio(history)
     losses = finite(series(history, "train/loss"))
     if len(losses) < 3 or first_nonfinite_epoch(history) is not None:
@@ -199,7 +199,11 @@ def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding
                        confidence(max(ratio, 1e-12), cfg.low_update_ratio, above=False),
                        "the weights barely move each step, so the loss can only creep down: more lr would help",
                        harm=performance_harm(history, cfg, facts) or still_falling(history, cfg))
-    if ratio > cfg.high_update_ratio or not steady_descent(losses, cfg):  # huge steps: lr_too_high's case
+    # Steps of healthy size (CS231n's ~1e-3) on a loss that creeps along are a model that cannot do
+    # better (underfitting: a tiny model on BBC News moves its weights 9e-4-1.4e-3 a step), not a
+    # learning rate too small; huge steps are lr_too_high's case. Without instrumentation (NaN
+    # ratio) the curves decide.
+    if ratio >= cfg.slow_update_ratio or not steady_descent(losses, cfg):
         return None
     guessing = losses[-1] / math.log(max(facts.num_classes, 2))
     falling = still_falling(history, cfg, "train/loss") or still_falling(history, cfg)
@@ -208,6 +212,15 @@ def lr_too_low(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Finding
                        cfg.underfit_loss_ratio, confidence(guessing, cfg.underfit_loss_ratio, above=True),
                        "the loss came down every epoch yet is still near guessing's when training ends: "
                        "the steps are too small for the epoch budget", harm=falling)
+    # Or still far from what the data allows (the linear baseline on the same split), same evidence.
+    poor = below_linear(history, cfg, facts)
+    if falling and poor:
+        return Finding("lr_too_low", "small steps, still falling, far below the linear baseline", len(losses), ratio,
+                       cfg.slow_update_ratio,
+                       confidence(max(ratio, 1e-12), cfg.slow_update_ratio, above=False) if math.isfinite(ratio) else 0.5,
+                       "the loss came down every epoch with small steps and was still falling when training ended, "
+                       "far below what a linear model reaches on the same data: the steps are too small for the "
+                       "epoch budget", harm=f"{falling}; {poor}")
     return None
 
 
