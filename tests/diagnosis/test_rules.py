@@ -123,3 +123,14 @@ def test_training_accuracy_catching_up_with_validation_is_not_overfitting():
     val_acc = [0.949, 0.955, 0.916, 0.946, 0.958, 0.955, 0.955, 0.955]
     history = [_epoch(*values) for values in zip(train, val, train_acc, val_acc)]
     assert diagnose(history, CFG, 5).labels == ["noisy_training"]
+
+
+def test_tiny_steps_from_a_high_init_never_overshot_even_when_the_loss_wobbles():
+    # BBC News, SGD lr 4e-5, batch 96: loss 3.16 -> 2.94 (above ln 5 throughout, up in some epochs),
+    # update ratio 4e-5: the loss is the initialisation's, not an overshoot.
+    wobbly = [3.162, 3.077, 3.100, 3.061, 3.044, 3.090, 3.005, 3.059, 2.975, 2.977, 3.008, 2.965, 2.914, 2.912, 2.940]
+    history = [_epoch(t, 2.694 - 0.013 * i, 0.3, 0.29 + 0.002 * i, ratio=(9e-6, 4.5e-5), dead=0.0)
+               for i, t in enumerate(wobbly)]
+    diagnosis = diagnose(history, CFG, 5)
+    assert diagnosis.labels == ["lr_too_low"]
+    assert "lr_too_high" not in {f.label for f in diagnosis.findings + diagnosis.observations}

@@ -165,7 +165,11 @@ def lr_too_high(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
     # A loss that starts high and comes down epoch after epoch with small steps (a poor init) did
     # not overshoot, however slowly it comes down: that is a learning rate too low, if anything.
     # Huge steps (update ratio above high_update_ratio) overshoot even while the loss comes down.
-    small_steps = steady_descent(losses, cfg) and not ratio > cfg.high_update_ratio
+    # Nor did steps measured tiny (0 < update ratio < low_update_ratio): a loss above guessing's
+    # from the first epoch on is then the initialisation's, crept down from (BBC News, SGD lr 4e-5:
+    # ratio 4e-5, loss 3.2 -> 2.9 with batch noise). An exact 0 is a dead network, which may have overshot.
+    small_steps = (steady_descent(losses, cfg) and not ratio > cfg.high_update_ratio) \
+        or 0 < ratio < cfg.low_update_ratio
     if len(losses) >= 3 and losses[0] > chance_loss * 1.2 and not small_steps:
         tail = mean(losses[-3:])
         if tail >= cfg.lr_high_loss_ratio * chance_loss:
