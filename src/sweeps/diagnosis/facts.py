@@ -24,7 +24,8 @@ class RunFacts:
             ``data/inputs_feature_std``, ``data/inputs_empty_docs``, ``data/linear_baseline_val_acc``,
             ...); missing keys are fine.
         reference_acc: validation accuracy this run should reach on the same data, when known
-            (the study's best trial, the TF-IDF baseline); ``None`` = no reference.
+            (the study's best trial); ``None`` = no reference. The linear baseline on the run's split is
+            ``linear_acc``, read from ``data`` and judged with its own, wider gap.
         reference: what ``reference_acc`` is, in words, for the report.
         keep: config keys whose values made this run the best of its study; no fix may change them.
     """
