@@ -294,11 +294,13 @@ def _below_linear_fit(history: list[dict], cfg: DictConfig, facts: RunFacts) -> 
     as TF-IDF + logistic regression predicts unseen documents cannot represent what the words say;
     no plateau needed (a tiny model creeps along at a poor level with normal-sized steps). Causes
     that explain a poor fit (lr, dead units, vanishing gradients, inputs) take the headline."""
-    fit = max(finite(series(history, "train/acc")), default=float("nan"))
     harm = below_linear(history, cfg, facts)
-    if harm is None or first_nonfinite_epoch(history) is not None or not fit < facts.linear_acc - cfg.harm_linear_gap:
+    if harm is None or first_nonfinite_epoch(history) is not None:
         return None
+    fit = max(finite(series(history, "train/acc")), default=float("nan"))
     floor = facts.linear_acc - cfg.harm_linear_gap
+    if not fit < floor:
+        return None
     return Finding("underfitting", "best train/acc vs the linear baseline's val/acc", len(history), fit, floor,
                    confidence(floor, max(fit, 1e-6), above=True),
                    "the model never fit its own training data as well as a linear model over the same words "
