@@ -251,11 +251,15 @@ def overfitting(history: list[dict], cfg: DictConfig, facts: RunFacts) -> Findin
     if train_acc and val_acc:
         gaps = [t - v for t, v in zip(train_acc, val_acc)]
         above = [e for e, g in enumerate(gaps, start=1) if g > cfg.overfit_gap]
-        if gaps[-1] > cfg.overfit_gap and above:
-            return Finding("overfitting", "train/acc - val/acc", above[0], gaps[-1], cfg.overfit_gap,
-                           confidence(gaps[-1], cfg.overfit_gap, above=True),
+        # Held over the last two epochs, like the rise above: one epoch whose validation accuracy
+        # dropped (a noisy or unstable run zigzags: IMDB, momentum SGD lr 0.15, val acc 0.78 -> 0.62
+        # on its last epoch with train acc 0.74) is not memorisation.
+        held = min(gaps[-2:])
+        if held > cfg.overfit_gap and above:
+            return Finding("overfitting", "train/acc - val/acc (last 2 epochs)", above[0], held, cfg.overfit_gap,
+                           confidence(held, cfg.overfit_gap, above=True),
                            "the model fits the training data far better than data it has not seen",
-                           harm=f"a {100 * gaps[-1]:.0f}-point train/validation accuracy gap")
+                           harm=f"a {100 * held:.0f}-point train/validation accuracy gap")
     return None
 
 
