@@ -69,6 +69,15 @@ from sweeps.diagnosis.rules import dying_relu, exploding_gradients, vanishing_gr
 # lr_too_low), committed before any was run with the rules frozen: `--run-seeds 15 16 17`.
 # Seeds 18-20 the three after those, for the shipped rules (after one more fix made on seeds 15-17:
 # tiny steps never overshoot), committed before any was run: `--run-seeds 18 19 20`.
+# Seeds 21-23 the three after those (session 10), committed before any was run with the rules frozen
+# (after one fix: an accuracy gap must hold over the last two epochs), in the ranges seeds 6-20 and
+# probe runs showed produce each pathology on both corpora: dying_relu's preset now trains on raw
+# (unstandardized) features at lr 0.3 (units die over the epochs on both corpora; standardized BBC
+# News overflowed first), so its strengths stay at lr 0.28-0.36; lr_too_high at lr >= 7 with batches
+# <= 64 (BBC News at lr <= 6.5 or batch 128 zigzags below guessing's loss: noisy_training);
+# noisy_training at batch 3-5 with lr 0.021-0.024 (IMDB at lr <= 0.018 settled at its ceiling);
+# underfitting with 3-4-d vectors (2-d vectors on IMDB carry no signal: uninformative_inputs);
+# vanishing_gradients never with a larger lr on a tiny init (those steps are large next to the weights).
 STRENGTHS = {
     "healthy": [[], ["model.hidden_dims=[256]"], ["optimizer.lr=0.002"],
                 ["data.batch_size=32"], ["model.dropout=0.3"], ["model.hidden_dims=[64]"],
@@ -76,14 +85,16 @@ STRENGTHS = {
                 ["model.hidden_dims=[192]"], ["optimizer.lr=0.0015", "data.batch_size=48"], ["model.dropout=0.1"],
                 ["model.hidden_dims=[96]"], ["optimizer.lr=0.0008", "data.batch_size=64"], ["model.dropout=0.2", "model.hidden_dims=[160]"],
                 ["model.hidden_dims=[112]"], ["optimizer.lr=0.0012"], ["data.batch_size=96"],
-                ["model.hidden_dims=[224]"], ["optimizer.lr=0.0007"], ["model.dropout=0.15", "data.batch_size=48"]],
+                ["model.hidden_dims=[224]"], ["optimizer.lr=0.0007"], ["model.dropout=0.15", "data.batch_size=48"],
+                ["model.hidden_dims=[144]"], ["optimizer.lr=0.0009", "data.batch_size=80"], ["model.dropout=0.25"]],
     "overfitting": [[], ["optimizer.lr=0.02"], ["model.hidden_dims=[512]"],
                     ["data.subset=50"], ["embeddings.dim=128"], ["optimizer.lr=0.005"],
                     ["data.subset=80"], ["model.hidden_dims=[1024]"], ["embeddings.dim=32"],
                     ["data.subset=120"], ["model.hidden_dims=[384]", "optimizer.lr=0.008"], ["embeddings.dim=96"],
                     ["data.subset=60"], ["model.hidden_dims=[768]"], ["embeddings.dim=48", "optimizer.lr=0.015"],
                     ["data.subset=70"], ["model.hidden_dims=[640]"], ["embeddings.dim=80", "optimizer.lr=0.012"],
-                    ["data.subset=90"], ["model.hidden_dims=[896]"], ["embeddings.dim=112", "optimizer.lr=0.006"]],
+                    ["data.subset=90"], ["model.hidden_dims=[896]"], ["embeddings.dim=112", "optimizer.lr=0.006"],
+                    ["data.subset=110"], ["model.hidden_dims=[448]"], ["embeddings.dim=72", "optimizer.lr=0.009"]],
     "underfitting": [[], ["model.hidden_dims=[2]"], ["embeddings.dim=3"],
                      ["model.hidden_dims=[3]"], ["embeddings.dim=2"], ["embeddings.dim=6", "model.hidden_dims=[2]"],
                      ["embeddings.dim=5"], ["model.hidden_dims=[1]"], ["embeddings.dim=4", "model.hidden_dims=[6]"],
@@ -91,28 +102,32 @@ STRENGTHS = {
                      ["embeddings.dim=2", "model.hidden_dims=[4]"],
                      ["model.hidden_dims=[2]", "embeddings.dim=4"], ["embeddings.dim=3"], ["model.hidden_dims=[1]", "embeddings.dim=6"],
                      ["model.hidden_dims=[3]", "embeddings.dim=5"], ["embeddings.dim=2", "model.hidden_dims=[2]"], ["model.hidden_dims=[1]"],
-                     ["embeddings.dim=3", "model.hidden_dims=[5]"], ["model.hidden_dims=[2]", "embeddings.dim=5"], ["embeddings.dim=4", "model.hidden_dims=[3]"]],
+                     ["embeddings.dim=3", "model.hidden_dims=[5]"], ["model.hidden_dims=[2]", "embeddings.dim=5"], ["embeddings.dim=4", "model.hidden_dims=[3]"],
+                     ["model.hidden_dims=[2]", "embeddings.dim=3"], ["model.hidden_dims=[1]", "embeddings.dim=4"], ["embeddings.dim=3", "model.hidden_dims=[4]"]],
     "lr_too_high": [[], ["optimizer.lr=8.0"], ["optimizer.lr=3.0"],
                     ["optimizer.lr=2.0"], ["optimizer.lr=12.0"], ["optimizer.lr=4.0", "model.hidden_dims=[256]"],
                     ["optimizer.lr=6.0"], ["optimizer.lr=2.5"], ["optimizer.lr=10.0", "data.batch_size=128"],
                     ["optimizer.lr=7.0"], ["optimizer.lr=3.5", "data.batch_size=32"], ["optimizer.lr=15.0"],
                     ["optimizer.lr=9.0"], ["optimizer.lr=5.0", "model.hidden_dims=[192]"], ["optimizer.lr=4.5", "data.batch_size=64"],
                     ["optimizer.lr=11.0"], ["optimizer.lr=6.5", "model.hidden_dims=[160]"], ["optimizer.lr=5.5", "data.batch_size=48"],
-                    ["optimizer.lr=13.0"], ["optimizer.lr=8.5", "model.hidden_dims=[224]"], ["optimizer.lr=3.0", "data.batch_size=128"]],
+                    ["optimizer.lr=13.0"], ["optimizer.lr=8.5", "model.hidden_dims=[224]"], ["optimizer.lr=3.0", "data.batch_size=128"],
+                    ["optimizer.lr=7.5"], ["optimizer.lr=10.0", "model.hidden_dims=[192]"], ["optimizer.lr=12.0", "data.batch_size=48"]],
     "lr_too_low": [[], ["optimizer.lr=0.00005"], ["optimizer.lr=0.0002"],
                    ["optimizer.lr=0.00003"], ["data.batch_size=128"], ["optimizer.lr=0.00015"],
                    ["optimizer.lr=0.00008"], ["optimizer.lr=0.00004"], ["data.batch_size=32"],
                    ["optimizer.lr=0.00006"], ["optimizer.lr=0.00012"], ["optimizer.lr=0.00003", "data.batch_size=32"],
                    ["optimizer.lr=0.00007"], ["optimizer.lr=0.00005", "data.batch_size=48"], ["optimizer.lr=0.0001", "data.batch_size=96"],
                    ["optimizer.lr=0.00009"], ["optimizer.lr=0.00004", "data.batch_size=96"], ["optimizer.lr=0.00006", "data.batch_size=48"],
-                   ["optimizer.lr=0.00011"], ["optimizer.lr=0.00003", "data.batch_size=64"], ["optimizer.lr=0.00008", "data.batch_size=128"]],
+                   ["optimizer.lr=0.00011"], ["optimizer.lr=0.00003", "data.batch_size=64"], ["optimizer.lr=0.00008", "data.batch_size=128"],
+                   ["optimizer.lr=0.00007", "data.batch_size=80"], ["optimizer.lr=0.00013"], ["optimizer.lr=0.00004", "data.batch_size=112"]],
     "exploding_gradients": [[], ["model.init_std=0.8"], ["optimizer.lr=0.03"],
                             ["model.init_std=0.6"], ["model.init_std=1.0"], ["optimizer.lr=0.02"],
                             ["model.init_std=0.7"], ["optimizer.lr=0.05"], ["model.init_std=0.9", "optimizer.lr=0.005"],
                             ["model.init_std=0.75"], ["optimizer.lr=0.04"], ["model.init_std=1.2"],
                             ["model.init_std=0.85"], ["optimizer.lr=0.035"], ["model.init_std=0.65", "optimizer.lr=0.02"],
                             ["model.init_std=0.95"], ["optimizer.lr=0.045"], ["model.init_std=0.7", "optimizer.lr=0.015"],
-                            ["model.init_std=1.1"], ["optimizer.lr=0.025"], ["model.init_std=0.8", "optimizer.lr=0.008"]],
+                            ["model.init_std=1.1"], ["optimizer.lr=0.025"], ["model.init_std=0.8", "optimizer.lr=0.008"],
+                            ["model.init_std=0.72"], ["optimizer.lr=0.028"], ["model.init_std=0.88", "optimizer.lr=0.012"]],
     "vanishing_gradients": [[], ["model.init_std=0.005"], ["model.hidden_dims=[64,64,64,64,64,64,64,64,64,64]"],
                             ["model.init_std=0.02"], ["model.hidden_dims=[128,128,128,128,128,128]"],
                             ["model.init_std=0.003"],
@@ -125,7 +140,9 @@ STRENGTHS = {
                             ["model.init_std=0.007"], ["model.hidden_dims=[72,72,72,72,72,72,72,72,72,72]"],
                             ["model.init_std=0.012", "optimizer.lr=0.015"],
                             ["model.init_std=0.009"], ["model.hidden_dims=[160,160,160,160,160,160,160,160]"],
-                            ["model.init_std=0.005", "optimizer.lr=0.02"]],
+                            ["model.init_std=0.005", "optimizer.lr=0.02"],
+                            ["model.init_std=0.0065"], ["model.hidden_dims=[100,100,100,100,100,100,100,100]"],
+                            ["model.init_std=0.011", "optimizer.lr=0.008"]],
     "dying_relu": [[], ["optimizer.lr=1.0"], ["optimizer.lr=0.3"],
                    ["optimizer.lr=0.7"], ["optimizer.lr=2.0"], ["model.hidden_dims=[512,512]"],
                    ["model.hidden_dims=[128,128]"], ["optimizer.lr=1.5"], ["optimizer.lr=0.4"],
@@ -135,7 +152,9 @@ STRENGTHS = {
                    ["optimizer.lr=0.2", "model.hidden_dims=[320,320]"], ["optimizer.lr=0.3", "data.batch_size=32"],
                    ["optimizer.lr=0.28"],
                    ["optimizer.lr=0.22", "model.hidden_dims=[288,288]"], ["optimizer.lr=0.3", "data.batch_size=128"],
-                   ["optimizer.lr=0.26", "model.hidden_dims=[224,224]"]],
+                   ["optimizer.lr=0.26", "model.hidden_dims=[224,224]"],
+                   ["optimizer.lr=0.32"], ["optimizer.lr=0.36", "model.hidden_dims=[320,320]"],
+                   ["optimizer.lr=0.28", "data.batch_size=48"]],
     "noisy_training": [[], ["optimizer.lr=0.02"], ["data.batch_size=8", "optimizer.lr=0.03"],
                        ["data.batch_size=6"], ["optimizer.lr=0.015"], ["data.batch_size=4", "optimizer.lr=0.005"],
                        ["optimizer.lr=0.02", "model.hidden_dims=[256]"], ["data.batch_size=5"], ["optimizer.lr=0.012"],
@@ -144,7 +163,9 @@ STRENGTHS = {
                        ["data.batch_size=4", "optimizer.lr=0.015"], ["data.batch_size=2", "optimizer.lr=0.012"],
                        ["data.batch_size=3", "optimizer.lr=0.02"],
                        ["data.batch_size=4", "optimizer.lr=0.018"], ["data.batch_size=2", "optimizer.lr=0.01"],
-                       ["data.batch_size=5", "optimizer.lr=0.02"]],
+                       ["data.batch_size=5", "optimizer.lr=0.02"],
+                       ["data.batch_size=4", "optimizer.lr=0.022"], ["data.batch_size=3", "optimizer.lr=0.024"],
+                       ["data.batch_size=5", "optimizer.lr=0.021"]],
 }
 # Plain configs (no preset) with a known pathology, scored like the presets. Issue 20's case: 300
 # IMDB reviews, GloVe 50d, MLP [512,512], no dropout, Adam 3e-3, 80 epochs; then other sizes,
