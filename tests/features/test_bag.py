@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, tfidf_weights
+from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, nb_weights, tfidf_weights
 from sweeps.models.bags import BagSplit
 
 DOCS = [["a", "good", "film"], ["a", "bad", "film"], ["good", "good", "film"], ["a", "film"]]
@@ -37,6 +37,26 @@ def test_mean_weights_sum_to_one_and_tfidf_rows_have_unit_norm():
     train, other = tfidf_weights(counts, count_matrix([["good", "unseen"]], vocab))
     assert np.allclose(np.sqrt(np.asarray(train.multiply(train).sum(axis=1)).ravel()), 1.0)
     assert other.nnz == 1  # unseen words are simply absent
+
+
+def test_nb_weights_favour_the_words_one_class_owns_and_binarise_counts():
+    # Labels: 1 for "good" documents, 0 for "bad"; "a" and "film" occur in both classes alike.
+    docs = [["a", "good", "film"], ["a", "bad", "film"], ["good", "good", "film"], ["bad", "a", "film"]]
+    labels = np.array([1, 0, 1, 0])
+    vocab = build_vocabulary(docs, 1, 1, 0, 1)
+    train, other = nb_weights(count_matrix(docs, vocab), labels, count_matrix([["good", "unseen"]], vocab))
+    w = vocab.words
+    # r = log((p/|p|1) / (q/|q|1)), alpha 1, document counts per class + 1 (good, a, film, bad):
+    # p = (3, 2, 3, 1) / 9, q = (1, 3, 3, 3) / 10, so |r_good| / |r_film| = log(10/3) / log(10/9).
+    expected = np.log(10 / 3) / np.log(10 / 9)
+    for doc in (0, 2):  # "good good film" counts "good" once, like "a good film"
+        row = train[doc].toarray().ravel()
+        assert np.isclose(row[w["good"]] / row[w["film"]], expected, rtol=1e-4)
+    assert np.allclose(np.sqrt(np.asarray(train.multiply(train).sum(axis=1)).ravel()), 1.0)
+    assert other.nnz == 1 and np.isclose(other.data[0], 1.0)
+    # K > 2: each word's largest one-vs-rest ratio; a word every class uses alike weighs least.
+    three = nb_weights(count_matrix(docs, vocab), np.array([0, 1, 2, 1]))[0].toarray()
+    assert three[0, w["good"]] > three[0, w["a"]]
 
 
 def test_bag_split_batch_gathers_the_requested_rows():

@@ -52,6 +52,7 @@ class Norm(str, Enum):
 class TokenWeighting(str, Enum):
     mean = "mean"
     tfidf = "tfidf"
+    nb = "nb"
 
 
 TEXT_MLP = "sweeps.models.TextClassifier"

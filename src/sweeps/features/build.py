@@ -36,7 +36,7 @@ from sweeps.embeddings import Embeddings, WordVectors, build_vectors, embeddings
 from sweeps.embeddings.vectors import check_vocabulary, nearest_words
 from sweeps.errors import EmbeddingsError
 from sweeps.features import quality
-from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, tfidf_weights
+from sweeps.features.bag import build_vocabulary, count_matrix, csr_arrays, mean_weights, nb_weights, tfidf_weights
 from sweeps.utils.cache import ArrayCache, cache_key
 
 log = logging.getLogger(__name__)
@@ -322,7 +322,12 @@ def _add_bags(cfg: DictConfig, splits, vectors: WordVectors, features: Features)
                              m.bigram_min_count)
     counts = [count_matrix(getattr(splits, name).tokens, vocab) for name in _SPLITS]
     weighting = str(getattr(m.token_weighting, "value", m.token_weighting))
-    weighted = tfidf_weights(*counts) if weighting == "tfidf" else [mean_weights(c) for c in counts]
+    if weighting == "tfidf":
+        weighted = tfidf_weights(*counts)
+    elif weighting == "nb":
+        weighted = nb_weights(counts[0], splits.train.labels, *counts[1:])
+    else:
+        weighted = [mean_weights(c) for c in counts]
     for name, matrix in zip(_SPLITS, weighted):
         split = features.split(name)
         split.bag_ids, split.bag_offsets, split.bag_weights = csr_arrays(matrix)
