@@ -78,6 +78,12 @@ from sweeps.diagnosis.rules import dying_relu, exploding_gradients, vanishing_gr
 # noisy_training at batch 3-5 with lr 0.021-0.024 (IMDB at lr <= 0.018 settled at its ceiling);
 # underfitting with 3-4-d vectors (2-d vectors on IMDB carry no signal: uninformative_inputs);
 # vanishing_gradients never with a larger lr on a tiny init (those steps are large next to the weights).
+# Seeds 24-26 the three after those, committed before any was run with the rules unchanged since
+# seeds 21-23 were chosen (none was revised on their mistakes). dying_relu's strength is set per data
+# set: on BBC News momentum SGD at lr 0.28-0.32 left 74-93% of units dead in a run still reaching
+# 0.90 (no harm: an observation, noisy_training its headline), lr 0.36-0.4 killed the layer; on IMDB
+# lr 0.25-0.36 did. lr_too_high stays at lr >= 9.5 (BBC News at 7.5 kept its loss just under the
+# overshoot line).
 STRENGTHS = {
     "healthy": [[], ["model.hidden_dims=[256]"], ["optimizer.lr=0.002"],
                 ["data.batch_size=32"], ["model.dropout=0.3"], ["model.hidden_dims=[64]"],
@@ -86,7 +92,8 @@ STRENGTHS = {
                 ["model.hidden_dims=[96]"], ["optimizer.lr=0.0008", "data.batch_size=64"], ["model.dropout=0.2", "model.hidden_dims=[160]"],
                 ["model.hidden_dims=[112]"], ["optimizer.lr=0.0012"], ["data.batch_size=96"],
                 ["model.hidden_dims=[224]"], ["optimizer.lr=0.0007"], ["model.dropout=0.15", "data.batch_size=48"],
-                ["model.hidden_dims=[144]"], ["optimizer.lr=0.0009", "data.batch_size=80"], ["model.dropout=0.25"]],
+                ["model.hidden_dims=[144]"], ["optimizer.lr=0.0009", "data.batch_size=80"], ["model.dropout=0.25"],
+                ["model.hidden_dims=[176]"], ["optimizer.lr=0.0011", "data.batch_size=56"], ["model.dropout=0.05"]],
     "overfitting": [[], ["optimizer.lr=0.02"], ["model.hidden_dims=[512]"],
                     ["data.subset=50"], ["embeddings.dim=128"], ["optimizer.lr=0.005"],
                     ["data.subset=80"], ["model.hidden_dims=[1024]"], ["embeddings.dim=32"],
@@ -94,7 +101,8 @@ STRENGTHS = {
                     ["data.subset=60"], ["model.hidden_dims=[768]"], ["embeddings.dim=48", "optimizer.lr=0.015"],
                     ["data.subset=70"], ["model.hidden_dims=[640]"], ["embeddings.dim=80", "optimizer.lr=0.012"],
                     ["data.subset=90"], ["model.hidden_dims=[896]"], ["embeddings.dim=112", "optimizer.lr=0.006"],
-                    ["data.subset=110"], ["model.hidden_dims=[448]"], ["embeddings.dim=72", "optimizer.lr=0.009"]],
+                    ["data.subset=110"], ["model.hidden_dims=[448]"], ["embeddings.dim=72", "optimizer.lr=0.009"],
+                    ["data.subset=85"], ["model.hidden_dims=[576]"], ["embeddings.dim=56", "optimizer.lr=0.011"]],
     "underfitting": [[], ["model.hidden_dims=[2]"], ["embeddings.dim=3"],
                      ["model.hidden_dims=[3]"], ["embeddings.dim=2"], ["embeddings.dim=6", "model.hidden_dims=[2]"],
                      ["embeddings.dim=5"], ["model.hidden_dims=[1]"], ["embeddings.dim=4", "model.hidden_dims=[6]"],
@@ -103,7 +111,8 @@ STRENGTHS = {
                      ["model.hidden_dims=[2]", "embeddings.dim=4"], ["embeddings.dim=3"], ["model.hidden_dims=[1]", "embeddings.dim=6"],
                      ["model.hidden_dims=[3]", "embeddings.dim=5"], ["embeddings.dim=2", "model.hidden_dims=[2]"], ["model.hidden_dims=[1]"],
                      ["embeddings.dim=3", "model.hidden_dims=[5]"], ["model.hidden_dims=[2]", "embeddings.dim=5"], ["embeddings.dim=4", "model.hidden_dims=[3]"],
-                     ["model.hidden_dims=[2]", "embeddings.dim=3"], ["model.hidden_dims=[1]", "embeddings.dim=4"], ["embeddings.dim=3", "model.hidden_dims=[4]"]],
+                     ["model.hidden_dims=[2]", "embeddings.dim=3"], ["model.hidden_dims=[1]", "embeddings.dim=4"], ["embeddings.dim=3", "model.hidden_dims=[4]"],
+                     ["model.hidden_dims=[1]", "embeddings.dim=3"], ["model.hidden_dims=[2]", "embeddings.dim=4"], ["model.hidden_dims=[3]", "embeddings.dim=4"]],
     "lr_too_high": [[], ["optimizer.lr=8.0"], ["optimizer.lr=3.0"],
                     ["optimizer.lr=2.0"], ["optimizer.lr=12.0"], ["optimizer.lr=4.0", "model.hidden_dims=[256]"],
                     ["optimizer.lr=6.0"], ["optimizer.lr=2.5"], ["optimizer.lr=10.0", "data.batch_size=128"],
@@ -111,7 +120,8 @@ STRENGTHS = {
                     ["optimizer.lr=9.0"], ["optimizer.lr=5.0", "model.hidden_dims=[192]"], ["optimizer.lr=4.5", "data.batch_size=64"],
                     ["optimizer.lr=11.0"], ["optimizer.lr=6.5", "model.hidden_dims=[160]"], ["optimizer.lr=5.5", "data.batch_size=48"],
                     ["optimizer.lr=13.0"], ["optimizer.lr=8.5", "model.hidden_dims=[224]"], ["optimizer.lr=3.0", "data.batch_size=128"],
-                    ["optimizer.lr=7.5"], ["optimizer.lr=10.0", "model.hidden_dims=[192]"], ["optimizer.lr=12.0", "data.batch_size=48"]],
+                    ["optimizer.lr=7.5"], ["optimizer.lr=10.0", "model.hidden_dims=[192]"], ["optimizer.lr=12.0", "data.batch_size=48"],
+                    ["optimizer.lr=9.5"], ["optimizer.lr=11.5", "model.hidden_dims=[160]"], ["optimizer.lr=14.0", "data.batch_size=56"]],
     "lr_too_low": [[], ["optimizer.lr=0.00005"], ["optimizer.lr=0.0002"],
                    ["optimizer.lr=0.00003"], ["data.batch_size=128"], ["optimizer.lr=0.00015"],
                    ["optimizer.lr=0.00008"], ["optimizer.lr=0.00004"], ["data.batch_size=32"],
@@ -119,7 +129,8 @@ STRENGTHS = {
                    ["optimizer.lr=0.00007"], ["optimizer.lr=0.00005", "data.batch_size=48"], ["optimizer.lr=0.0001", "data.batch_size=96"],
                    ["optimizer.lr=0.00009"], ["optimizer.lr=0.00004", "data.batch_size=96"], ["optimizer.lr=0.00006", "data.batch_size=48"],
                    ["optimizer.lr=0.00011"], ["optimizer.lr=0.00003", "data.batch_size=64"], ["optimizer.lr=0.00008", "data.batch_size=128"],
-                   ["optimizer.lr=0.00007", "data.batch_size=80"], ["optimizer.lr=0.00013"], ["optimizer.lr=0.00004", "data.batch_size=112"]],
+                   ["optimizer.lr=0.00007", "data.batch_size=80"], ["optimizer.lr=0.00013"], ["optimizer.lr=0.00004", "data.batch_size=112"],
+                   ["optimizer.lr=0.00009", "data.batch_size=72"], ["optimizer.lr=0.00005", "data.batch_size=40"], ["optimizer.lr=0.00012", "data.batch_size=64"]],
     "exploding_gradients": [[], ["model.init_std=0.8"], ["optimizer.lr=0.03"],
                             ["model.init_std=0.6"], ["model.init_std=1.0"], ["optimizer.lr=0.02"],
                             ["model.init_std=0.7"], ["optimizer.lr=0.05"], ["model.init_std=0.9", "optimizer.lr=0.005"],
@@ -127,7 +138,8 @@ STRENGTHS = {
                             ["model.init_std=0.85"], ["optimizer.lr=0.035"], ["model.init_std=0.65", "optimizer.lr=0.02"],
                             ["model.init_std=0.95"], ["optimizer.lr=0.045"], ["model.init_std=0.7", "optimizer.lr=0.015"],
                             ["model.init_std=1.1"], ["optimizer.lr=0.025"], ["model.init_std=0.8", "optimizer.lr=0.008"],
-                            ["model.init_std=0.72"], ["optimizer.lr=0.028"], ["model.init_std=0.88", "optimizer.lr=0.012"]],
+                            ["model.init_std=0.72"], ["optimizer.lr=0.028"], ["model.init_std=0.88", "optimizer.lr=0.012"],
+                            ["model.init_std=0.78"], ["optimizer.lr=0.032"], ["model.init_std=0.68", "optimizer.lr=0.018"]],
     "vanishing_gradients": [[], ["model.init_std=0.005"], ["model.hidden_dims=[64,64,64,64,64,64,64,64,64,64]"],
                             ["model.init_std=0.02"], ["model.hidden_dims=[128,128,128,128,128,128]"],
                             ["model.init_std=0.003"],
@@ -142,7 +154,9 @@ STRENGTHS = {
                             ["model.init_std=0.009"], ["model.hidden_dims=[160,160,160,160,160,160,160,160]"],
                             ["model.init_std=0.005", "optimizer.lr=0.02"],
                             ["model.init_std=0.0065"], ["model.hidden_dims=[100,100,100,100,100,100,100,100]"],
-                            ["model.init_std=0.011", "optimizer.lr=0.008"]],
+                            ["model.init_std=0.011", "optimizer.lr=0.008"],
+                            ["model.init_std=0.0075"], ["model.hidden_dims=[90,90,90,90,90,90,90,90,90]"],
+                            ["model.init_std=0.0045", "optimizer.lr=0.006"]],
     "dying_relu": [[], ["optimizer.lr=1.0"], ["optimizer.lr=0.3"],
                    ["optimizer.lr=0.7"], ["optimizer.lr=2.0"], ["model.hidden_dims=[512,512]"],
                    ["model.hidden_dims=[128,128]"], ["optimizer.lr=1.5"], ["optimizer.lr=0.4"],
@@ -154,7 +168,11 @@ STRENGTHS = {
                    ["optimizer.lr=0.22", "model.hidden_dims=[288,288]"], ["optimizer.lr=0.3", "data.batch_size=128"],
                    ["optimizer.lr=0.26", "model.hidden_dims=[224,224]"],
                    ["optimizer.lr=0.32"], ["optimizer.lr=0.36", "model.hidden_dims=[320,320]"],
-                   ["optimizer.lr=0.28", "data.batch_size=48"]],
+                   ["optimizer.lr=0.28", "data.batch_size=48"],
+                   {"imdb": ["optimizer.lr=0.3"], "bbc_news": ["optimizer.lr=0.42"]},
+                   {"imdb": ["optimizer.lr=0.34", "model.hidden_dims=[288,288]"],
+                    "bbc_news": ["optimizer.lr=0.38", "model.hidden_dims=[288,288]"]},
+                   {"imdb": ["optimizer.lr=0.27", "data.batch_size=56"], "bbc_news": ["optimizer.lr=0.45", "data.batch_size=56"]}],
     "noisy_training": [[], ["optimizer.lr=0.02"], ["data.batch_size=8", "optimizer.lr=0.03"],
                        ["data.batch_size=6"], ["optimizer.lr=0.015"], ["data.batch_size=4", "optimizer.lr=0.005"],
                        ["optimizer.lr=0.02", "model.hidden_dims=[256]"], ["data.batch_size=5"], ["optimizer.lr=0.012"],
@@ -165,7 +183,9 @@ STRENGTHS = {
                        ["data.batch_size=4", "optimizer.lr=0.018"], ["data.batch_size=2", "optimizer.lr=0.01"],
                        ["data.batch_size=5", "optimizer.lr=0.02"],
                        ["data.batch_size=4", "optimizer.lr=0.022"], ["data.batch_size=3", "optimizer.lr=0.024"],
-                       ["data.batch_size=5", "optimizer.lr=0.021"]],
+                       ["data.batch_size=5", "optimizer.lr=0.021"],
+                       ["data.batch_size=4", "optimizer.lr=0.024"], ["data.batch_size=3", "optimizer.lr=0.022"],
+                       ["data.batch_size=5", "optimizer.lr=0.025"]],
 }
 # Plain configs (no preset) with a known pathology, scored like the presets. Issue 20's case: 300
 # IMDB reviews, GloVe 50d, MLP [512,512], no dropout, Adam 3e-3, 80 epochs; then other sizes,
@@ -312,10 +332,17 @@ def _resume(out: Path, done: list[dict], todo: list, work, jobs: int, show) -> l
     return done
 
 
+def _strength(variations: list, seed: int, data: str) -> list[str]:
+    """The overrides of ``seed``'s strength: a list for every data set, or {data set: list} where one
+    strength cannot produce the pathology on both corpora."""
+    chosen = variations[seed % len(variations)]
+    return chosen[data] if isinstance(chosen, dict) else chosen
+
+
 def _run_grid(workdir: Path, out: Path, datasets: list[str], seeds: list[int], jobs: int) -> list[dict]:
     cases = _load(out)
     done = {_key(c) for c in cases}
-    todo = [(data, preset, seed, DATA_OVERRIDES.get((data, preset), []) + variations[seed % len(variations)])
+    todo = [(data, preset, seed, DATA_OVERRIDES.get((data, preset), []) + _strength(variations, seed, data))
             for data in datasets for preset, variations in STRENGTHS.items() for seed in seeds
             if _key({"data": data, "preset": preset, "seed": seed}) not in done]
     return _resume(out, cases, todo, lambda job: _run(workdir, *job), jobs,
