@@ -86,8 +86,9 @@ class MLPConf(Checked):
     ngrams: int = 1
     bigram_buckets: int = 0
     bigram_min_count: int = 2
-    # How a trainable bag averages its tokens: mean (fastText) or TF-IDF weights (sublinear tf,
-    # L2-normalised rows): rare, telling words and phrases count more.
+    # How a trainable bag averages its tokens: mean (fastText), TF-IDF weights (sublinear tf,
+    # L2-normalised rows: rare words and phrases count more) or nb (binarised counts x |Naive Bayes
+    # log-count ratio|, NBSVM's weighting, L2-normalised: words one class owns count more).
     token_weighting: TokenWeighting = TokenWeighting.mean
 
     @classmethod

@@ -99,23 +99,31 @@ def tfidf_weights(train: sps.csr_matrix, *others: sps.csr_matrix) -> list[sps.cs
 
 def nb_weights(train: sps.csr_matrix, labels: np.ndarray, *others: sps.csr_matrix,
                alpha: float = 1.0) -> list[sps.csr_matrix]:
-    """Binarised counts scaled by each row's Naive Bayes log-count ratio, fitted on the training
-    split, rows L2-normalised: NBSVM's features (Wang & Manning 2012, "Baselines and Bigrams", eq. 2,
-    smoothing ``alpha`` = 1). ``r = log((p / |p|_1) / (q / |q|_1))`` with ``p`` (``q``) the
-    smoothed document counts of the token in one class (the others); with K > 2 classes each token
-    takes its largest one-vs-rest ``|r|``. A token no class prefers weighs ~0; a token of one class
-    weighs most. ``labels``: (N,) class indices of ``train``'s rows."""
+    """Binarised counts, each token (table row) scaled by its Naive Bayes log-count ratio fitted on
+    the training split (Wang & Manning 2012, "Baselines and Bigrams", NBSVM's ``r``, smoothing
+    ``alpha`` = 1): ``r = log((p / |p|_1) / (q / |q|_1))`` with ``p`` (``q``) the smoothed counts of
+    training documents holding the token in one class (in the others).
+
+    Adapted to a trainable bag, not the paper's exact features: the weight is ``|r|`` (the learnt
+    row carries the sign), document rows are L2-normalised like TF-IDF's, and with K > 2 classes a
+    token takes its largest one-vs-rest ``|r|`` over the classes present in training. A token no
+    class prefers weighs ~0; a token of one class weighs most.
+
+    ``labels``: (N,) class indices of ``train``'s N rows. Raises ValueError when their lengths differ."""
     import scipy.sparse as sps
 
     binary = [m.copy() for m in (train, *others)]
     for matrix in binary:
         matrix.data[:] = 1.0
     labels = np.asarray(labels, dtype=np.int64)
-    num_classes = int(labels.max()) + 1
-    per_class = np.vstack([np.asarray(binary[0][labels == k].sum(axis=0)).ravel() for k in range(num_classes)])
+    if len(labels) != train.shape[0]:
+        raise ValueError(f"nb_weights: {len(labels)} labels for {train.shape[0]} training rows")
+    classes = np.unique(labels)  # a class absent from training would only add smoothing
+    per_class = np.vstack([np.asarray(binary[0][labels == k].sum(axis=0), dtype=np.float64).ravel()
+                           for k in classes])
     total = per_class.sum(axis=0)
     ratios = []
-    for k in range(num_classes if num_classes > 2 else 1):
+    for k in range(len(classes) if len(classes) > 2 else 1):
         p, q = per_class[k] + alpha, total - per_class[k] + alpha
         ratios.append(np.abs(np.log(p / p.sum()) - np.log(q / q.sum())))
     weight = sps.diags(np.max(ratios, axis=0).astype(np.float32))

@@ -51,7 +51,7 @@ def bag_table(rows: int, word_rows: torch.Tensor, pretrained: torch.Tensor) -> t
 
 
 class BagPooling(nn.Module):
-    """Weighted sum (mean or TF-IDF weights), max, or both, over a trainable table.
+    """Weighted sum (mean, TF-IDF or NB weights), max, or both, over a trainable table.
 
     The table gets sparse gradients: each step touches only the rows of the ids in its batch,
     which keeps a 400k-row table of words and bigrams as cheap to train as a small MLP.
