@@ -138,6 +138,14 @@ def test_a_gap_from_one_bad_last_epoch_is_not_overfitting():
     assert diagnosis.labels[0] == "noisy_training"
 
 
+def test_a_gap_held_over_the_last_two_epochs_is_overfitting_without_a_val_loss_rise():
+    # Validation loss flat (no rise branch), training accuracy pulling away and staying away.
+    history = [_epoch(0.6 - 0.05 * i, 0.55, min(0.7 + 0.04 * i, 0.99), 0.78) for i in range(10)]
+    finding = diagnose(history, CFG, 2).findings[0]
+    assert finding.label == "overfitting" and finding.signal == "train/acc - val/acc (last 2 epochs)"
+    assert abs(finding.value - 0.21) < 1e-9
+
+
 def test_tiny_steps_from_a_high_init_never_overshot_even_when_the_loss_wobbles():
     # BBC News, SGD lr 4e-5, batch 96: loss 3.16 -> 2.94 (above ln 5 throughout, up in some epochs),
     # update ratio 4e-5: the loss is the initialisation's, not an overshoot.
