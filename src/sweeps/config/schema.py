@@ -137,9 +137,9 @@ class DiagnosisConf:
     stalled_loss_drop: float = 0.05
     # dying_relu: share of ReLU units that never fire, in any layer.
     dead_relu_fraction: float = 0.4
-    # overfitting: train acc - val acc above overfit_gap over the last two epochs, or val loss this fraction above
-    # its minimum over the last two epochs while train loss fell by more than overfit_train_drop
-    # (SageMaker Debugger's overfit rule, relative form).
+    # overfitting: train acc - val acc above overfit_gap in both of the last two epochs, or val loss
+    # this fraction above its minimum over the last two epochs while train loss fell by more than
+    # overfit_train_drop (SageMaker Debugger's overfit rule, relative form).
     overfit_gap: float = 0.1
     overfit_val_loss_rise: float = 0.15
     overfit_train_drop: float = 0.1
