@@ -111,6 +111,7 @@ def nb_weights(train: sps.csr_matrix, labels: np.ndarray, *others: sps.csr_matri
 
     ``labels``: (N,) class indices of ``train``'s N rows. Raises ValueError when their lengths differ."""
     import scipy.sparse as sps
+    from sklearn.preprocessing import normalize
 
     binary = [m.copy() for m in (train, *others)]
     for matrix in binary:
@@ -127,12 +128,7 @@ def nb_weights(train: sps.csr_matrix, labels: np.ndarray, *others: sps.csr_matri
         p, q = per_class[k] + alpha, total - per_class[k] + alpha
         ratios.append(np.abs(np.log(p / p.sum()) - np.log(q / q.sum())))
     weight = sps.diags(np.max(ratios, axis=0).astype(np.float32))
-    out = []
-    for matrix in binary:
-        scaled = (matrix @ weight).tocsr()
-        norms = np.sqrt(np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel())
-        out.append((sps.diags(1.0 / np.maximum(norms, 1e-12)) @ scaled).tocsr().astype(np.float32))
-    return out
+    return [normalize((matrix @ weight).tocsr()).astype(np.float32) for matrix in binary]
 
 
 def csr_arrays(matrix: sps.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
